@@ -1,0 +1,62 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule, type AppConfig } from '@peakstock/config';
+import { DatabaseModule } from '@peakstock/persistence';
+import { AuthGuard } from './auth/auth.guard';
+import { TokenService } from './auth/token.service';
+import { ClockController } from './clock/clock.controller';
+import { ClockService } from './clock/clock.service';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { ApiValidationPipe } from './common/validation';
+import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { ApiMetrics } from './metrics/metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { ProbesController } from './probes/probes.controller';
+import { TemporalService } from './temporal/temporal.service';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+import { WorkflowsController } from './workflows/workflows.controller';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            name: 'api',
+            level: config.logLevel,
+            // Tokens and cookies never reach a log line.
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.query.ticket'],
+            customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+          },
+        }),
+        DatabaseModule,
+      ],
+      controllers: [
+        HealthController,
+        MetricsController,
+        ClockController,
+        UsersController,
+        ProbesController,
+        WorkflowsController,
+      ],
+      providers: [
+        { provide: ApiMetrics, useValue: new ApiMetrics() },
+        TemporalService,
+        TokenService,
+        ClockService,
+        UsersService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
+    };
+  }
+}

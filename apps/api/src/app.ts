@@ -1,0 +1,85 @@
+/** Builds the API application; main.ts listens with it, tests build it the same way. */
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import rateLimit from '@fastify/rate-limit';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from '@peakstock/config';
+import { ErrorCodes } from '@peakstock/domain';
+import { ApiModule } from './api.module';
+import { hashToken } from './auth/token.service';
+import { toErrorBody } from './common/error-body';
+import { overriddenStatus } from './common/http-status';
+import { ApiMetrics } from './metrics/metrics';
+
+export const BODY_LIMIT = 1024 * 1024;
+export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
+
+export async function createApiApp(config: AppConfig, opts: { logs?: boolean } = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    // Clients URL-encode workflow ids (which contain ':'); Fastify decodes path params.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    logger: opts.logs === false ? false : undefined,
+  });
+  app.useLogger(opts.logs === false ? false : app.get(Logger));
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(ApiMetrics);
+
+  await fastify.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.burst,
+    timeWindow: Math.max(1000, Math.round((config.rateLimit.burst / config.rateLimit.perSecond) * 1000)),
+    // Per token; unauthenticated calls are limited by address.
+    keyGenerator: (req) => {
+      const auth = req.headers.authorization;
+      return typeof auth === 'string' && auth.startsWith('Bearer ') ? hashToken(auth.slice(7)) : req.ip;
+    },
+    allowList: (req) => req.url === '/health' || req.url === '/health/ready' || req.url === '/metrics',
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      code: ErrorCodes.RATE_LIMITED,
+      message: `rate limit of ${ctx.max} requests per ${ctx.after} exceeded; retry later`,
+    }),
+  });
+
+  fastify.addHook('onSend', async (_req, reply, payload) => {
+    const status = overriddenStatus(reply);
+    if (status) void reply.code(status);
+    return payload;
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // Errors raised by Fastify before a handler runs (bad JSON, size, rate limit) get the same body as the rest.
+  fastify.setErrorHandler((err, _req, reply) => {
+    const { status, body } = toErrorBody(err);
+    if (status === 429) void reply.header('Retry-After', String(Math.ceil(Number(reply.getHeader('retry-after') ?? 1))));
+    void reply.status(status).send(body);
+  });
+
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('PeakStock API')
+      .setDescription('One stock pool for every channel, early stock alerts and durable fulfilment workflows.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  return app;
+}

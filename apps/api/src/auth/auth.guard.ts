@@ -1,0 +1,32 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { DomainError, ErrorCodes } from '@peakstock/domain';
+import type { Role } from '@peakstock/persistence';
+import type { AuthUser } from './auth-user';
+import { ALLOW_KEY, PUBLIC_KEY } from './decorators';
+import { TokenService } from './token.service';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{16,256})$/;
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const match = BEARER.exec(req.headers.authorization ?? '');
+    if (!match) throw new DomainError(ErrorCodes.UNAUTHENTICATED, 'missing or malformed bearer token');
+    const user = await this.tokens.authenticate(match[1]!);
+    if (!user) throw new DomainError(ErrorCodes.UNAUTHENTICATED, 'unknown or revoked token');
+    req.user = user;
+    const allowed = this.reflector.getAllAndOverride<(Role | 'signed-in')[]>(ALLOW_KEY, targets) ?? [];
+    if (allowed.includes('signed-in') || allowed.includes(user.role)) return true;
+    throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not ${req.method} ${req.routeOptions.url}`);
+  }
+}

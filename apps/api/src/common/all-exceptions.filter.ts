@@ -1,0 +1,18 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorBody } from './error-body';
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly log = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
+    const { status, body, internal } = toErrorBody(exception);
+    if (internal) this.log.error({ err: exception, reqId: req?.id }, `${req?.method} ${req?.url} → ${status}`);
+    if (status === 429 && !reply.getHeader('retry-after')) void reply.header('Retry-After', '1');
+    void reply.status(status).send(body);
+  }
+}

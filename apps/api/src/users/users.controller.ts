@@ -1,0 +1,34 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { notFound } from '@peakstock/domain';
+import { Allow } from '../auth/decorators';
+import { ListQuery } from '../common/cursor';
+import { CreateUserDto } from './users.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @Allow('admin')
+  @ApiOperation({ summary: 'Create a user; the token is shown once, only its SHA-256 is stored' })
+  create(@Body() body: CreateUserDto) {
+    return this.users.create(body);
+  }
+
+  @Get()
+  @Allow('admin')
+  list(@Query() q: ListQuery) {
+    return this.users.list(q.limit ?? 50, q.cursor);
+  }
+
+  @Delete(':id')
+  @Allow('admin')
+  @ApiOperation({ summary: 'Revoke a user and their token' })
+  revoke(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound('user') })) id: string) {
+    return this.users.revoke(id);
+  }
+}

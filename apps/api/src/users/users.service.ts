@@ -1,0 +1,127 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@peakstock/config';
+import { notFound, validationFailed, type FieldError } from '@peakstock/domain';
+import { decodeCursor, pageOf, type Page } from '../common/cursor';
+import { hashToken, newToken, TokenService } from '../auth/token.service';
+import type { CreateUserDto, UserView } from './users.dto';
+
+/** The bootstrap admin has a fixed id so that BOOTSTRAP_ADMIN_TOKEN refreshes the same user at every start. */
+export const BOOTSTRAP_ADMIN_ID = '00000000-0000-4000-8000-000000000001';
+
+interface UserRow {
+  id: string;
+  name: string;
+  role: UserView['role'];
+  email: string | null;
+  locale: UserView['locale'];
+  warehouses: string[];
+  channel: string | null;
+  supplier: string | null;
+  courier: string | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const toView = (r: UserRow): UserView => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  email: r.email,
+  locale: r.locale,
+  warehouses: r.warehouses,
+  channel: r.channel,
+  supplier: r.supplier,
+  courier: r.courier,
+  createdAt: r.created_at.toISOString(),
+  revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
+});
+
+/** Scope fields belong to one role each; a scope on another role is a mistake worth naming. */
+export function checkScopes(dto: CreateUserDto): FieldError[] {
+  const errors: FieldError[] = [];
+  if (dto.role === 'warehouse_lead' && !dto.warehouses?.length) {
+    errors.push({ field: 'warehouses', reason: 'a warehouse_lead needs at least one warehouse' });
+  }
+  if (dto.role !== 'warehouse_lead' && dto.warehouses?.length) {
+    errors.push({ field: 'warehouses', reason: 'only a warehouse_lead has warehouses' });
+  }
+  if (dto.role === 'channel' && !dto.channel) errors.push({ field: 'channel', reason: 'a channel user needs its channel' });
+  if (dto.role !== 'channel' && dto.channel) errors.push({ field: 'channel', reason: 'only a channel user has a channel' });
+  if (dto.role === 'partner' && Boolean(dto.supplier) === Boolean(dto.courier)) {
+    errors.push({ field: dto.supplier ? 'courier' : 'supplier', reason: 'a partner is either a supplier or a courier' });
+  }
+  if (dto.role !== 'partner') {
+    if (dto.supplier) errors.push({ field: 'supplier', reason: 'only a partner has a supplier' });
+    if (dto.courier) errors.push({ field: 'courier', reason: 'only a partner has a courier' });
+  }
+  return errors;
+}
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly log = new Logger('Users');
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const token = this.config.bootstrapAdminToken;
+    if (!token) return;
+    await this.db.query(
+      `INSERT INTO users (id, name, role, locale, token_hash) VALUES ($1, 'admin', 'admin', 'en', $2)
+       ON CONFLICT (id) DO UPDATE SET token_hash = EXCLUDED.token_hash, revoked_at = NULL, role = 'admin'`,
+      [BOOTSTRAP_ADMIN_ID, hashToken(token)],
+    );
+    this.tokens.forgetUser(BOOTSTRAP_ADMIN_ID);
+    this.log.log('bootstrap admin ready (BOOTSTRAP_ADMIN_TOKEN)');
+  }
+
+  async create(dto: CreateUserDto): Promise<{ id: string; token: string; user: UserView }> {
+    const errors = checkScopes(dto);
+    if (errors.length) throw validationFailed(errors);
+    const token = newToken();
+    const rows: UserRow[] = await this.db.query(
+      `INSERT INTO users (name, role, email, locale, warehouses, channel, supplier, courier, token_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [
+        dto.name,
+        dto.role,
+        dto.email ?? null,
+        dto.locale ?? 'zh-CN',
+        dto.warehouses ?? [],
+        dto.channel ?? null,
+        dto.supplier ?? null,
+        dto.courier ?? null,
+        hashToken(token),
+      ],
+    );
+    const user = toView(rows[0]!);
+    return { id: user.id, token, user };
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<UserView>> {
+    const after = decodeCursor(cursor, 2) as [string, string] | null;
+    const rows: UserRow[] = await this.db.query(
+      `SELECT * FROM users
+        WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
+        ORDER BY created_at, id LIMIT $3`,
+      [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return pageOf(rows.map(toView), limit, (u) => [u.createdAt, u.id]);
+  }
+
+  async revoke(id: string): Promise<UserView> {
+    const rows: [UserRow[], number] = await this.db.query(
+      `UPDATE users SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *`,
+      [id],
+    );
+    const row = rows[0]?.[0];
+    if (!row) throw notFound('user');
+    this.tokens.forgetUser(id);
+    return toView(row);
+  }
+}

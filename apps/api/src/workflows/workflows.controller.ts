@@ -1,0 +1,50 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { DataSource } from 'typeorm';
+import type { WorkflowProgress } from '@peakstock/contracts';
+import { notFound } from '@peakstock/domain';
+import { Allow } from '../auth/decorators';
+import { decodeCursor, ListQuery, pageOf } from '../common/cursor';
+
+export class ListWorkflowsQuery extends ListQuery {
+  @IsOptional() @Matches(/^[a-z_]{1,40}$/) kind?: string;
+  @IsOptional() @IsIn(['running', 'completed', 'failed', 'cancelled']) status?: string;
+}
+
+/** Reads the PostgreSQL projection, so it answers fast and after Temporal's retention. */
+@ApiTags('workflows')
+@ApiBearerAuth()
+@Controller('v1/workflows')
+export class WorkflowsController {
+  constructor(private readonly db: DataSource) {}
+
+  @Get()
+  @Allow('admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer')
+  @ApiOperation({ summary: 'Workflows, newest first' })
+  async list(@Query() q: ListWorkflowsQuery) {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2) as [string, string] | null;
+    const rows: { progress: WorkflowProgress; started_at: Date; workflow_id: string }[] = await this.db.query(
+      `SELECT progress, started_at, workflow_id FROM workflow_projections
+        WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR (started_at, workflow_id) < ($3::timestamptz, $4::text))
+        ORDER BY started_at DESC, workflow_id DESC LIMIT $5`,
+      [q.kind ?? null, q.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const page = pageOf(rows, limit, (r) => [r.started_at.toISOString(), r.workflow_id]);
+    return { items: page.items.map((r) => r.progress), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Allow('admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer')
+  @ApiOperation({ summary: "One workflow's progress (stage, steps, who it waits on, ETA, links)" })
+  async get(@Param('id') id: string): Promise<WorkflowProgress> {
+    const rows: { progress: WorkflowProgress }[] = await this.db.query(
+      'SELECT progress FROM workflow_projections WHERE workflow_id = $1',
+      [id],
+    );
+    if (!rows[0]) throw notFound('workflow');
+    return rows[0].progress;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Typed, validated configuration for the API and the worker. Read once at boot; a bad or missing variable
+ * stops the process with one line naming it (ConfigError.message), never a stack trace.
+ */
+import { z } from 'zod';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((v) => v === '1' || v === 'true')
+  .optional();
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z
+    .string({ required_error: 'is required (npm start sets it for the embedded PostgreSQL)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  TEMPORAL_ADDRESS: z
+    .string({ required_error: 'is required (npm start sets it for the local Temporal dev server)' })
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('peakstock'),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  TIME_SCALE: z.coerce.number().positive().max(1_000_000).optional(),
+  ALLOW_CLOCK_CONTROL: flag,
+  BOOTSTRAP_ADMIN_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,128}$/, 'must be 32-128 characters of A-Z a-z 0-9 _ -')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(1000),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
+  TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+});
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  dataDir: string;
+  database: { url: string; poolSize: number };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    apiKey?: string;
+    workflowBundlePath?: string;
+  };
+  clock: { timeScale?: number; allowControl: boolean };
+  bootstrapAdminToken?: string;
+  logLevel: string;
+  rateLimit: { perSecond: number; burst: number };
+  tokenCacheSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError whose message is one line naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings count as unset, as shells and compose files produce them for "no value".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+      return `${name} ${i.message}${got}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError('Invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  }
+  const tlsWanted = e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME;
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: tlsWanted
+        ? {
+            certPath: e.TEMPORAL_TLS_CERT,
+            keyPath: e.TEMPORAL_TLS_KEY,
+            caPath: e.TEMPORAL_TLS_CA,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+      workflowBundlePath: e.WORKFLOW_BUNDLE,
+    },
+    clock: { timeScale: e.TIME_SCALE, allowControl: e.ALLOW_CLOCK_CONTROL ?? false },
+    bootstrapAdminToken: e.BOOTSTRAP_ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
+    tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './ports';
+export * from './config.module';

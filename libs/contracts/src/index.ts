@@ -1,0 +1,3 @@
+export * from './progress';
+export * from './temporal';
+export * from './probe';

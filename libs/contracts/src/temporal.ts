@@ -1,0 +1,37 @@
+/** Names every process shares: task queue default, workflow types, messages and search attributes. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { BusinessClock } from '@peakstock/domain';
+import type { WorkflowProgress } from './progress';
+
+export const DEFAULT_TASK_QUEUE = 'peakstock';
+
+export const progressQuery = defineQuery<WorkflowProgress>('progress');
+/** Carries a new business clock to a running workflow; its clock-aware sleeps re-plan their timers. */
+export const clockSignal = defineSignal<[BusinessClock]>('clock');
+
+export const searchAttributes = {
+  kind: defineSearchAttributeKey('PeakKind', SearchAttributeType.KEYWORD),
+  sku: defineSearchAttributeKey('PeakSku', SearchAttributeType.KEYWORD),
+  warehouses: defineSearchAttributeKey('PeakWarehouses', SearchAttributeType.KEYWORD_LIST),
+  saleEvent: defineSearchAttributeKey('PeakSaleEvent', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('PeakStage', SearchAttributeType.KEYWORD),
+} as const;
+
+/** Registered idempotently on the namespace at every start (the CLI flag only applies to new namespaces). */
+export const searchAttributeRegistrations: { name: string; type: 'Keyword' | 'KeywordList' }[] = [
+  { name: 'PeakKind', type: 'Keyword' },
+  { name: 'PeakSku', type: 'Keyword' },
+  { name: 'PeakWarehouses', type: 'KeywordList' },
+  { name: 'PeakSaleEvent', type: 'Keyword' },
+  { name: 'PeakStage', type: 'Keyword' },
+];
+
+export const workflowTypes = {
+  probe: 'probeWorkflow',
+} as const;
+
+/** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
+export const workflowIds = {
+  probe: (probeId: string) => `probe:${probeId}`,
+};

@@ -1,0 +1,4 @@
+/** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and from dist/. */
+import { Foundation1763770000000 } from './1763770000000-Foundation';
+
+export const migrations = [Foundation1763770000000];

@@ -1,0 +1,30 @@
+// Installs what a fresh clone lacks: npm dependencies (when missing or older than the lock file) and the build.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './paths.mjs';
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+export function ensureDependencies(log = console.log) {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return false;
+  log('installing npm dependencies (npm ci)…');
+  execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: 'inherit' });
+  return true;
+}
+
+/** Incremental TypeScript build into dist/, path aliases rewritten, and the pre-built workflow bundle. */
+export function build(log = console.log) {
+  const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
+  log('building (tsc)…');
+  const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('TypeScript build failed');
+  execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  log('bundling workflows…');
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/bundle.js'), path.join(ROOT, 'dist/workflow-bundle.js')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}

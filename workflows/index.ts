@@ -1,0 +1,3 @@
+// Every workflow type the worker registers. Workflow files import only @temporalio/workflow, @temporalio/common,
+// @peakstock/contracts and @peakstock/domain (enforced by ESLint).
+export { probeWorkflow } from './probe/probe.workflow';
