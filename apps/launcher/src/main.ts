@@ -108,7 +108,8 @@ const shutdown = async (code: number) => {
 async function main(): Promise<void> {
   const root = repoRoot();
   const dataDir = path.resolve(root, process.env.DATA_DIR || '.data');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Not 0700: as root, the embedded PostgreSQL runs as 'postgres' and must traverse it. Secrets inside are 0600.
+  mkdirSync(dataDir, { recursive: true });
   const apiPort = envInt('PORT', 3000);
   const temporalPort = envInt('TEMPORAL_PORT', 17233);
   const temporalUiPort = envInt('TEMPORAL_UI_PORT', 18233);

@@ -44,7 +44,8 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const [postgres, temporal] = await Promise.all([
       check(() => this.db.query('SELECT 1')),
-      check(() => this.temporal.client.workflowService.getSystemInfo({})),
+      // Under a gRPC deadline, so the client's own retries end with the check rather than outlive it.
+      check(() => this.temporal.call(() => this.temporal.client.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS)),
     ]);
     const ok = postgres.ok && temporal.ok;
     if (!ok) setResponseStatus(reply, 503);

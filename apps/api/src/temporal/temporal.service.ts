@@ -5,8 +5,12 @@ import { DomainError, ErrorCodes } from '@peakstock/domain';
 import { clientConnectionOptions } from '@peakstock/temporal';
 import { ApiMetrics } from '../metrics/metrics';
 
-/** Every call to Temporal from a request answers within this many milliseconds (API.md: never a hang). */
-export const TEMPORAL_DEADLINE_MS = 10_000;
+/**
+ * Deadline of one Temporal call made for a request. With the connect timeout below, a request that needs an
+ * unreachable Temporal is answered 503 within API.md's 10 s.
+ */
+export const TEMPORAL_DEADLINE_MS = 7_000;
+const CONNECT_TIMEOUT = '2s';
 
 @Injectable()
 export class TemporalService implements OnApplicationShutdown {
@@ -18,7 +22,7 @@ export class TemporalService implements OnApplicationShutdown {
     private readonly metrics: ApiMetrics,
   ) {
     // Lazy: the API starts and answers 503 TEMPORAL_UNAVAILABLE while Temporal is down, instead of not starting.
-    this.connection = Connection.lazy(clientConnectionOptions(config.temporal));
+    this.connection = Connection.lazy({ ...clientConnectionOptions(config.temporal), connectTimeout: CONNECT_TIMEOUT });
     this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
   }
 
@@ -27,14 +31,16 @@ export class TemporalService implements OnApplicationShutdown {
   }
 
   /** Runs a Temporal call under the request deadline; unreachable Temporal becomes 503, nothing written. */
-  async call<T>(fn: () => Promise<T>): Promise<T> {
+  async call<T>(fn: () => Promise<T>, deadlineMs = TEMPORAL_DEADLINE_MS): Promise<T> {
     try {
-      return await this.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, fn);
+      return await this.connection.withDeadline(Date.now() + deadlineMs, fn);
     } catch (err) {
       if (err instanceof DomainError) throw err;
-      const e = err as { name?: string; code?: number; message?: string };
+      // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or (ServiceError) on its cause.
+      const e = err as { code?: number; message?: string; cause?: { code?: number; message?: string } };
+      const code = e.code ?? e.cause?.code;
       const unreachable =
-        e.code === 14 || e.code === 4 || /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/i.test(String(e.message));
+        code === 14 || code === 4 || /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/i.test(`${e.message} ${e.cause?.message}`);
       if (unreachable) throw new DomainError(ErrorCodes.TEMPORAL_UNAVAILABLE, 'Temporal is unavailable; nothing was started');
       throw err;
     }

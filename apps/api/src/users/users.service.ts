@@ -20,6 +20,8 @@ interface UserRow {
   supplier: string | null;
   courier: string | null;
   created_at: Date;
+  /** created_at as PostgreSQL prints it (microseconds kept), for exact keyset cursors. */
+  created_key: string;
   revoked_at: Date | null;
 }
 
@@ -106,12 +108,13 @@ export class UsersService implements OnApplicationBootstrap {
   async list(limit: number, cursor?: string): Promise<Page<UserView>> {
     const after = decodeCursor(cursor, 2) as [string, string] | null;
     const rows: UserRow[] = await this.db.query(
-      `SELECT * FROM users
+      `SELECT *, created_at::text AS created_key FROM users
         WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
         ORDER BY created_at, id LIMIT $3`,
       [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    return pageOf(rows.map(toView), limit, (u) => [u.createdAt, u.id]);
+    const page = pageOf(rows, limit, (r) => [r.created_key, r.id]);
+    return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
   async revoke(id: string): Promise<UserView> {
