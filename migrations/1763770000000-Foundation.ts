@@ -57,9 +57,13 @@ export class Foundation1763770000000 implements MigrationInterface {
         started_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX workflow_projections_kind_idx ON workflow_projections (kind, started_at DESC)`);
+    await q.query(
+      `CREATE INDEX workflow_projections_kind_idx ON workflow_projections (kind, started_at DESC)`,
+    );
     await q.query(`CREATE INDEX workflow_projections_sku_idx ON workflow_projections (sku)`);
-    await q.query(`CREATE INDEX workflow_projections_warehouses_idx ON workflow_projections USING gin (warehouses)`);
+    await q.query(
+      `CREATE INDEX workflow_projections_warehouses_idx ON workflow_projections USING gin (warehouses)`,
+    );
     await q.query(`
       CREATE TABLE probe_runs (
         probe_id text PRIMARY KEY,
@@ -76,7 +80,14 @@ export class Foundation1763770000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['activity_failures', 'probe_runs', 'workflow_projections', 'business_clock', 'idempotency_keys', 'users']) {
+    for (const t of [
+      'activity_failures',
+      'probe_runs',
+      'workflow_projections',
+      'business_clock',
+      'idempotency_keys',
+      'users',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${t}`);
     }
   }

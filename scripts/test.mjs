@@ -21,7 +21,11 @@ try {
   rmSync(summary, { force: true });
   env.PEAKSTOCK_TEST_SUMMARY_FILE = summary;
   const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-  const r = spawnSync(process.execPath, [jest, '--ci', ...process.argv.slice(2)], { cwd: ROOT, env, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [jest, '--ci', ...process.argv.slice(2)], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
   say(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(existsSync(summary) ? readFileSync(summary, 'utf8') : '0 passed, 1 failed');
   process.exit(r.status ?? 1);

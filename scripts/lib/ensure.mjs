@@ -23,8 +23,12 @@ export function build(log = console.log) {
   if (tsc.status !== 0) throw new Error('TypeScript build failed');
   execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   log('bundling workflows…');
-  execFileSync(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/bundle.js'), path.join(ROOT, 'dist/workflow-bundle.js')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'dist/apps/worker/src/bundle.js'), path.join(ROOT, 'dist/workflow-bundle.js')],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 }

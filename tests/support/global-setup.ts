@@ -46,7 +46,8 @@ export default async function globalSetup(): Promise<void> {
   const needDb = wants('integration') || wants('workflows');
   const needTemporal = wants('workflows');
   const t0 = Date.now();
-  const say = (l: string) => process.stdout.write(`[test setup] ${l} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  const say = (l: string) =>
+    process.stdout.write(`[test setup] ${l} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 
   if (needDb) {
     let serverUrl = process.env.DATABASE_URL;
@@ -82,7 +83,8 @@ export default async function globalSetup(): Promise<void> {
 
   if (needTemporal) {
     const cliPath = process.env.TEMPORAL_CLI;
-    if (!cliPath) throw new Error('TEMPORAL_CLI is not set: run the tests with `npm test`, which finds or installs it');
+    if (!cliPath)
+      throw new Error('TEMPORAL_CLI is not set: run the tests with `npm test`, which finds or installs it');
     const [dev, bundle] = await Promise.all([
       startTemporalDevServer({ cliPath, port: TEST_TEMPORAL_PORT, namespace: 'default', log: say }),
       bundleWorkflowCode({ ...workflowBundleOptions(), logger: new DefaultLogger('WARN') }),

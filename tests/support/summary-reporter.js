@@ -13,13 +13,16 @@ class SummaryReporter {
     console.log('\nSuite timings:');
     for (const r of rows) {
       const bar = '█'.repeat(Math.max(1, Math.round((r.ms / longest) * 30)));
-      console.log(`  ${r.failed ? '✗' : '✓'} ${r.file.padEnd(width)} ${(r.ms / 1000).toFixed(1).padStart(6)} s ${bar}`);
+      console.log(
+        `  ${r.failed ? '✗' : '✓'} ${r.file.padEnd(width)} ${(r.ms / 1000).toFixed(1).padStart(6)} s ${bar}`,
+      );
     }
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
     const line = `${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
     // `npm test` prints this line last, after jest's own summary (CI reads the closing line).
-    if (process.env.PEAKSTOCK_TEST_SUMMARY_FILE) require('node:fs').writeFileSync(process.env.PEAKSTOCK_TEST_SUMMARY_FILE, line);
+    if (process.env.PEAKSTOCK_TEST_SUMMARY_FILE)
+      require('node:fs').writeFileSync(process.env.PEAKSTOCK_TEST_SUMMARY_FILE, line);
     else console.log(`\n${line}`);
   }
 }

@@ -3,7 +3,11 @@ import { businessNowMs, realDelayUntilMs, realDurationMs, rebaseClock } from '@p
 const T0 = Date.parse('2026-11-11T12:00:00Z');
 
 describe('business clock', () => {
-  const clock = { scale: 60, realEpoch: new Date(T0).toISOString(), businessEpoch: '2026-11-11T20:00:00+08:00' };
+  const clock = {
+    scale: 60,
+    realEpoch: new Date(T0).toISOString(),
+    businessEpoch: '2026-11-11T20:00:00+08:00',
+  };
 
   it('advances business time by scale × real time since the real epoch', () => {
     expect(new Date(businessNowMs(clock, T0 + 1_000)).toISOString()).toBe('2026-11-11T12:01:00.000Z');

@@ -29,7 +29,10 @@ export async function probeWorkflow(input: ProbeInput): Promise<ProbeResult> {
 
   const wakeAt = time.nowMs() + input.waitMinutes * 60_000;
   const wakeIso = new Date(wakeAt).toISOString();
-  await progress.stage('waiting', { waitingOn: { who: 'timer', what: 'business-time wait', until: wakeIso }, eta: wakeIso });
+  await progress.stage('waiting', {
+    waitingOn: { who: 'timer', what: 'business-time wait', until: wakeIso },
+    eta: wakeIso,
+  });
   await time.sleepUntil(wakeAt);
 
   await progress.stage('finishing');

@@ -58,7 +58,11 @@ export class ProgressTracker {
   /** Enters a stage: closes the active step, opens this one, publishes. */
   async stage(
     name: string,
-    extra: { waitingOn?: WorkflowProgress['waitingOn']; eta?: string | null; data?: Record<string, unknown> } = {},
+    extra: {
+      waitingOn?: WorkflowProgress['waitingOn'];
+      eta?: string | null;
+      data?: Record<string, unknown>;
+    } = {},
   ): Promise<void> {
     const now = this.time.nowIso();
     for (const s of this.state.steps) {
@@ -77,7 +81,8 @@ export class ProgressTracker {
   async finish(status: Exclude<WorkflowStatus, 'running'>, stage: string, data?: Record<string, unknown>) {
     const now = this.time.nowIso();
     for (const s of this.state.steps) {
-      if (s.status === 'active') Object.assign(s, { status: status === 'completed' ? 'done' : 'failed', endedAt: now });
+      if (s.status === 'active')
+        Object.assign(s, { status: status === 'completed' ? 'done' : 'failed', endedAt: now });
       else if (s.status === 'pending') s.status = 'skipped';
     }
     this.state.status = status;

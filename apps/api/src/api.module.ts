@@ -32,7 +32,8 @@ export class ApiModule {
             level: config.logLevel,
             // Tokens and cookies never reach a log line.
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.query.ticket'],
-            customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
             autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
           },
         }),

@@ -9,14 +9,16 @@ import type { AppConfig } from '@peakstock/config';
 import { ErrorCodes } from '@peakstock/domain';
 import { ApiModule } from './api.module';
 import { hashToken } from './auth/token.service';
-import { toErrorBody } from './common/error-body';
 import { overriddenStatus } from './common/http-status';
 import { ApiMetrics } from './metrics/metrics';
 
 export const BODY_LIMIT = 1024 * 1024;
 export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
 
-export async function createApiApp(config: AppConfig, opts: { logs?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApiApp(
+  config: AppConfig,
+  opts: { logs?: boolean } = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -64,18 +66,14 @@ export async function createApiApp(config: AppConfig, opts: { logs?: boolean } =
       reply.elapsedTime / 1000,
     );
   });
-  // Errors raised by Fastify before a handler runs (bad JSON, size, rate limit) get the same body as the rest.
-  fastify.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toErrorBody(err);
-    if (status === 429) void reply.header('Retry-After', String(Math.ceil(Number(reply.getHeader('retry-after') ?? 1))));
-    void reply.status(status).send(body);
-  });
 
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('PeakStock API')
-      .setDescription('One stock pool for every channel, early stock alerts and durable fulfilment workflows.')
+      .setDescription(
+        'One stock pool for every channel, early stock alerts and durable fulfilment workflows.',
+      )
       .setVersion('0.1.0')
       .addBearerAuth()
       .build(),

@@ -10,7 +10,8 @@ async function main(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} (API) is already in use; set PORT to another`);
+    if (e.code === 'EADDRINUSE')
+      throw new ConfigError(`port ${config.port} (API) is already in use; set PORT to another`);
     throw err;
   }
 }

@@ -32,7 +32,8 @@ function envInt(name: string, fallback: number): number {
   const v = process.env[name];
   if (!v) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${name} must be a port number (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -100,7 +101,8 @@ const shutdown = async (code: number) => {
         }),
     ),
   );
-  for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
+  for (const stop of stops.reverse())
+    await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
   say('stopped');
   process.exit(code);
 };
@@ -138,7 +140,10 @@ async function main(): Promise<void> {
     say(`Temporal: ${temporalAddress} namespace ${namespace} (nothing local started)`);
   } else {
     const cliPath = process.env.TEMPORAL_CLI;
-    if (!cliPath) throw new Error('TEMPORAL_CLI is not set: start the product with `npm start`, which finds or installs it');
+    if (!cliPath)
+      throw new Error(
+        'TEMPORAL_CLI is not set: start the product with `npm start`, which finds or installs it',
+      );
     say(`Temporal: starting the dev server on 127.0.0.1:${temporalPort} (UI ${temporalUiPort})`);
     const dev: DevServerHandle = await startTemporalDevServer({
       cliPath,
@@ -155,7 +160,8 @@ async function main(): Promise<void> {
   }
 
   const adminToken =
-    process.env.BOOTSTRAP_ADMIN_TOKEN || secretFile(path.join(dataDir, 'admin.token'), () => randomBytes(32).toString('base64url'));
+    process.env.BOOTSTRAP_ADMIN_TOKEN ||
+    secretFile(path.join(dataDir, 'admin.token'), () => randomBytes(32).toString('base64url'));
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -176,7 +182,9 @@ async function main(): Promise<void> {
   await ds.destroy();
   if (process.env.TEMPORAL_ADDRESS) {
     const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '10s' });
-    await ensureNamespace(connection, namespace, { manageRetention: false }).finally(() => connection.close());
+    await ensureNamespace(connection, namespace, { manageRetention: false }).finally(() =>
+      connection.close(),
+    );
   }
 
   const launch = (name: string, entry: string) => {
@@ -200,7 +208,10 @@ async function main(): Promise<void> {
   const apiUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${apiPort}`;
   await waitReady(`${apiUrl}/health/ready`, api);
 
-  const demo = process.env.DEMO_DATA === '0' ? [] : await ensureDemoUsers(apiUrl, adminToken, path.join(dataDir, 'demo-users.json'));
+  const demo =
+    process.env.DEMO_DATA === '0'
+      ? []
+      : await ensureDemoUsers(apiUrl, adminToken, path.join(dataDir, 'demo-users.json'));
   const lines = [
     '',
     'PeakStock is running.',

@@ -1,7 +1,7 @@
 /** The Temporal worker: a Nest application context (no HTTP server) that runs workflows and activities. */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from '@peakstock/config';
 import { WorkerModule } from './worker.module';
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   // Nest owns shutdown (SIGINT/SIGTERM → enableShutdownHooks → worker.shutdown()), not the SDK's signal traps.
   Runtime.install({
     shutdownSignals: [],
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });

@@ -44,12 +44,14 @@ export class TemporalWorkerService implements OnApplicationBootstrap, BeforeAppl
   ) {}
 
   private workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
-    const prebuilt = this.config.temporal.workflowBundlePath ?? path.join(repoRoot(), 'dist', 'workflow-bundle.js');
+    const prebuilt =
+      this.config.temporal.workflowBundlePath ?? path.join(repoRoot(), 'dist', 'workflow-bundle.js');
     if (existsSync(prebuilt)) {
       this.log.log(`workflow bundle ${prebuilt}`);
       return { workflowBundle: { codePath: prebuilt } };
     }
-    if (this.config.temporal.workflowBundlePath) throw new Error(`WORKFLOW_BUNDLE ${prebuilt} does not exist`);
+    if (this.config.temporal.workflowBundlePath)
+      throw new Error(`WORKFLOW_BUNDLE ${prebuilt} does not exist`);
     const { workflowsPath, webpackConfigHook } = workflowBundleOptions();
     this.log.log('no pre-built workflow bundle: bundling workflows from source');
     return { workflowsPath, bundlerOptions: { webpackConfigHook } };

@@ -20,7 +20,12 @@ export interface ProbeResult {
 }
 
 export interface ProbeActivities {
-  recordProbeStarted(input: { probeId: string; workflowId: string; startedAt: string; waitMinutes: number }): Promise<void>;
+  recordProbeStarted(input: {
+    probeId: string;
+    workflowId: string;
+    startedAt: string;
+    waitMinutes: number;
+  }): Promise<void>;
   recordProbeFinished(input: { probeId: string; finishedAt: string }): Promise<void>;
 }
 

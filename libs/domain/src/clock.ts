@@ -43,7 +43,8 @@ export function rebaseClock(
   scale: number,
   businessNow?: number,
 ): BusinessClock {
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`scale must be a positive number: ${scale}`);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new RangeError(`scale must be a positive number: ${scale}`);
   const business = businessNow ?? (clock ? businessNowMs(clock, realNowMs) : realNowMs);
   return {
     scale,

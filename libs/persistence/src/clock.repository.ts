@@ -8,7 +8,11 @@ export async function readClock(db: DataSource | EntityManager): Promise<Busines
   );
   const r = rows[0];
   if (!r) return null;
-  return { scale: Number(r.scale), realEpoch: r.real_epoch.toISOString(), businessEpoch: r.business_epoch.toISOString() };
+  return {
+    scale: Number(r.scale),
+    realEpoch: r.real_epoch.toISOString(),
+    businessEpoch: r.business_epoch.toISOString(),
+  };
 }
 
 export async function writeClock(db: DataSource | EntityManager, clock: BusinessClock): Promise<void> {
@@ -29,7 +33,8 @@ export async function ensureClock(db: DataSource, timeScale: number | undefined,
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(726202341)');
     const current = await readClock(tx);
-    if (current && (timeScale === undefined || current.scale === timeScale)) return { clock: current, changed: false };
+    if (current && (timeScale === undefined || current.scale === timeScale))
+      return { clock: current, changed: false };
     const next = rebaseClock(current ?? undefined, realNowMs, timeScale ?? 1);
     await writeClock(tx, next);
     return { clock: next, changed: current !== null };

@@ -42,7 +42,10 @@ function resolveDataPath(dataDir: string, log: (l: string) => void): string {
   const wanted = path.resolve(dataDir, 'postgres');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || traversableByOthers(path.dirname(wanted))) return wanted;
-  const fallback = path.join(tmpdir(), `peakstock-pg-${Buffer.from(wanted).toString('base64url').slice(-24)}`);
+  const fallback = path.join(
+    tmpdir(),
+    `peakstock-pg-${Buffer.from(wanted).toString('base64url').slice(-24)}`,
+  );
   log(
     `running as root: PostgreSQL runs as the 'postgres' user, which cannot reach ${wanted}; using ${fallback} instead`,
   );
@@ -58,7 +61,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   // The password only guards a loopback listener; kept so that restarts reuse the same cluster.
   const passwordFile = path.join(opts.dataDir, 'postgres.password');
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  if (!existsSync(passwordFile))
+    writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   const password = readFileSync(passwordFile, 'utf8').trim();
 
   await assertPortFree(port, 'embedded PostgreSQL');
@@ -89,7 +93,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start: ${String(err ?? '')}\n${serverLog.join('').slice(-2000)}`);
+    throw new Error(
+      `embedded PostgreSQL did not start: ${String(err ?? '')}\n${serverLog.join('').slice(-2000)}`,
+    );
   }
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const client = new Client({ connectionString: adminUrl });
@@ -106,7 +112,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     dataPath,
     stop: async () => {
       // The library waits for an 'exit' event; if the server is already gone (a signal reached it), that never comes.
-      const proc = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      const proc = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
+        .process;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
       await pg.stop();
     },

@@ -53,7 +53,10 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  const child = spawn(opts.cliPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   const output: string[] = [];
   const keep = (d: Buffer) => {
     output.push(d.toString());
@@ -81,7 +84,9 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
       connection = undefined;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not become ready on ${address}:\n${output.join('').slice(-2000)}`);
+        throw new Error(
+          `Temporal dev server did not become ready on ${address}:\n${output.join('').slice(-2000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }

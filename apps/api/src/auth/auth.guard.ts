@@ -27,6 +27,9 @@ export class AuthGuard implements CanActivate {
     req.user = user;
     const allowed = this.reflector.getAllAndOverride<(Role | 'signed-in')[]>(ALLOW_KEY, targets) ?? [];
     if (allowed.includes('signed-in') || allowed.includes(user.role)) return true;
-    throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not ${req.method} ${req.routeOptions.url}`);
+    throw new DomainError(
+      ErrorCodes.FORBIDDEN,
+      `role ${user.role} may not ${req.method} ${req.routeOptions.url}`,
+    );
   }
 }

@@ -35,7 +35,9 @@ export class ClockController {
 
   @Put()
   @Allow('admin')
-  @ApiOperation({ summary: 'Set the scale (and optionally jump business time); only with ALLOW_CLOCK_CONTROL=1' })
+  @ApiOperation({
+    summary: 'Set the scale (and optionally jump business time); only with ALLOW_CLOCK_CONTROL=1',
+  })
   async put(@Body() body: PutClockDto) {
     if (!this.config.clock.allowControl) throw notFound('route');
     const businessNow = body.businessNow ? parseInstant(body.businessNow, 'businessNow') : undefined;

@@ -25,13 +25,16 @@ export class ClockService implements OnApplicationBootstrap {
     this.cached = { clock, until: Date.now() + CLOCK_CACHE_MS };
     if (changed) {
       this.log.log(`TIME_SCALE re-based the business clock to scale ${clock.scale}`);
-      void this.signalRunningWorkflows(clock).catch((err) => this.log.warn(`could not signal workflows: ${String(err)}`));
+      void this.signalRunningWorkflows(clock).catch((err) =>
+        this.log.warn(`could not signal workflows: ${String(err)}`),
+      );
     }
   }
 
   async current(): Promise<BusinessClock> {
     if (this.cached && this.cached.until > Date.now()) return this.cached.clock;
-    const clock = (await readClock(this.db)) ?? (await ensureClock(this.db, this.config.clock.timeScale)).clock;
+    const clock =
+      (await readClock(this.db)) ?? (await ensureClock(this.db, this.config.clock.timeScale)).clock;
     this.cached = { clock, until: Date.now() + CLOCK_CACHE_MS };
     return clock;
   }

@@ -2,6 +2,10 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorBody } from './error-body';
 
+/**
+ * The one error body for everything: thrown in handlers, guards and pipes, and (through Nest's Fastify error
+ * handler) raised by Fastify before a handler runs: bad JSON, body size, rate limit.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly log = new Logger('Errors');
@@ -11,7 +15,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest>();
     const { status, body, internal } = toErrorBody(exception);
-    if (internal) this.log.error({ err: exception, reqId: req?.id }, `${req?.method} ${req?.url} → ${status}`);
+    if (internal)
+      this.log.error({ err: exception, reqId: req?.id }, `${req?.method} ${req?.url} → ${status}`);
     if (status === 429 && !reply.getHeader('retry-after')) void reply.header('Retry-After', '1');
     void reply.status(status).send(body);
   }

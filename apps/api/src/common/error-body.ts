@@ -10,7 +10,17 @@ export interface ErrorBody {
   [extra: string]: unknown;
 }
 
-const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001']);
+const DB_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+]);
 
 function isDatabaseDown(err: unknown): boolean {
   const e = err as { code?: string; message?: string; driverError?: { code?: string } };
@@ -36,7 +46,12 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; in
   if (err instanceof DomainError) {
     return {
       status: STATUS_BY_CODE[err.code],
-      body: { code: err.code, message: err.message, ...(err.errors ? { errors: err.errors } : {}), ...err.details },
+      body: {
+        code: err.code,
+        message: err.message,
+        ...(err.errors ? { errors: err.errors } : {}),
+        ...err.details,
+      },
       internal: false,
     };
   }
@@ -63,22 +78,50 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; in
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Errors from Fastify itself, raised before a handler runs (body parsing, size, media type).
     if (fe.statusCode === 413) {
-      return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: 'request body is over the size limit' }, internal: false };
+      return {
+        status: 413,
+        body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: 'request body is over the size limit' },
+        internal: false,
+      };
     }
     if (fe.statusCode === 429) {
-      return { status: 429, body: { code: ErrorCodes.RATE_LIMITED, message: fe.message ?? 'rate limit exceeded' }, internal: false };
+      return {
+        status: 429,
+        body: { code: ErrorCodes.RATE_LIMITED, message: fe.message ?? 'rate limit exceeded' },
+        internal: false,
+      };
     }
     return {
       status: 400,
-      body: { code: ErrorCodes.MALFORMED_BODY, message: fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'body must be application/json' : `malformed request: ${fe.message}` },
+      body: {
+        code: ErrorCodes.MALFORMED_BODY,
+        message:
+          fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'body must be application/json'
+            : `malformed request: ${fe.message}`,
+      },
       internal: false,
     };
   }
   if (isDatabaseDown(err)) {
-    return { status: 503, body: { code: ErrorCodes.DATABASE_UNAVAILABLE, message: 'the database is unavailable; nothing was written' }, internal: true };
+    return {
+      status: 503,
+      body: {
+        code: ErrorCodes.DATABASE_UNAVAILABLE,
+        message: 'the database is unavailable; nothing was written',
+      },
+      internal: true,
+    };
   }
   if (isTemporalDown(err)) {
-    return { status: 503, body: { code: ErrorCodes.TEMPORAL_UNAVAILABLE, message: 'Temporal is unavailable; nothing was started' }, internal: true };
+    return {
+      status: 503,
+      body: {
+        code: ErrorCodes.TEMPORAL_UNAVAILABLE,
+        message: 'Temporal is unavailable; nothing was started',
+      },
+      internal: true,
+    };
   }
   if (err instanceof QueryFailedError) {
     return { status: 500, body: { code: ErrorCodes.INTERNAL, message: 'internal error' }, internal: true };

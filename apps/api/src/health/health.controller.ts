@@ -14,7 +14,10 @@ async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?:
     await Promise.race([
       fn(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
     return { ok: true };
@@ -45,7 +48,9 @@ export class HealthController {
     const [postgres, temporal] = await Promise.all([
       check(() => this.db.query('SELECT 1')),
       // Under a gRPC deadline, so the client's own retries end with the check rather than outlive it.
-      check(() => this.temporal.call(() => this.temporal.client.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS)),
+      check(() =>
+        this.temporal.call(() => this.temporal.client.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS),
+      ),
     ]);
     const ok = postgres.ok && temporal.ok;
     if (!ok) setResponseStatus(reply, 503);

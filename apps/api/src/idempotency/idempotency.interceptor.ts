@@ -52,13 +52,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.user) return next.handle();
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
-      throw validationFailed([{ field: 'Idempotency-Key', reason: 'must be 1-200 visible ASCII characters' }]);
+      throw validationFailed([
+        { field: 'Idempotency-Key', reason: 'must be 1-200 visible ASCII characters' },
+      ]);
     }
     const reply = ctx.switchToHttp().getResponse<FastifyReply>();
     const scope = `${req.user.id} POST ${req.url.split('?')[0]}`;
-    const hash = createHash('sha256').update(canonical(req.body ?? null)).digest('hex');
+    const hash = createHash('sha256')
+      .update(canonical(req.body ?? null))
+      .digest('hex');
     const defaultStatus = this.reflector.get<number>(HTTP_CODE_METADATA, ctx.getHandler()) ?? 201;
-    return from(this.run(scope, key, hash, reply, defaultStatus, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    return from(
+      this.run(scope, key, hash, reply, defaultStatus, () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      ),
+    );
   }
 
   private async run(
@@ -85,7 +93,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const row = rows[0];
       if (!row) continue; // the first request failed and released the key: try to take it
       if (row.request_hash !== hash) {
-        throw new DomainError(ErrorCodes.IDEMPOTENCY_CONFLICT, 'this Idempotency-Key was used with a different body');
+        throw new DomainError(
+          ErrorCodes.IDEMPOTENCY_CONFLICT,
+          'this Idempotency-Key was used with a different body',
+        );
       }
       if (row.state === 'done') {
         setResponseStatus(reply, row.status_code ?? defaultStatus);
@@ -93,11 +104,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
         return row.response_body;
       }
       if (row.stale) {
-        await this.db.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'pending'`, [scope, key]);
+        await this.db.query(
+          `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'pending'`,
+          [scope, key],
+        );
         continue;
       }
       if (Date.now() > deadline) {
-        throw new DomainError(ErrorCodes.INVALID_STATE, 'a request with this Idempotency-Key is still in progress');
+        throw new DomainError(
+          ErrorCodes.INVALID_STATE,
+          'a request with this Idempotency-Key is still in progress',
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -114,7 +131,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     await this.db.query(
       `UPDATE idempotency_keys SET state = 'done', status_code = $3, response_body = $4, response_headers = $5
         WHERE scope = $1 AND key = $2`,
-      [scope, key, status, JSON.stringify(body ?? null), JSON.stringify(location ? { Location: String(location) } : {})],
+      [
+        scope,
+        key,
+        status,
+        JSON.stringify(body ?? null),
+        JSON.stringify(location ? { Location: String(location) } : {}),
+      ],
     );
     return body;
   }

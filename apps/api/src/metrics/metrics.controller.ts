@@ -21,7 +21,8 @@ export class MetricsController {
       .query('SELECT activity_type, failures FROM activity_failures')
       .catch(() => []);
     this.metrics.activityFailures.reset();
-    for (const r of rows) this.metrics.activityFailures.inc({ activity: r.activity_type }, Number(r.failures));
+    for (const r of rows)
+      this.metrics.activityFailures.inc({ activity: r.activity_type }, Number(r.failures));
     return this.metrics.registry.metrics();
   }
 }

@@ -13,7 +13,9 @@ export class StartProbeDto {
   /** Business minutes the probe waits between its two writes (up to a week). */
   @IsInt() @Min(0) @Max(7 * 24 * 60) waitMinutes!: number;
   /** Makes the start idempotent: the same probeId joins the same workflow. */
-  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'probeId must be 1-64 letters, digits, _ . -' }) probeId?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'probeId must be 1-64 letters, digits, _ . -' })
+  probeId?: string;
 }
 
 @ApiTags('diagnostics')
@@ -41,7 +43,12 @@ export class ProbesController {
       waitMinutes: body.waitMinutes,
       startedBy: { kind: 'user', id: user.id, name: user.name },
     };
-    const { workflowId } = await this.temporal.start('probe', workflowTypes.probe, workflowIds.probe(probeId), [input]);
+    const { workflowId } = await this.temporal.start(
+      'probe',
+      workflowTypes.probe,
+      workflowIds.probe(probeId),
+      [input],
+    );
     void reply.header('Location', `/v1/workflows/${encodeURIComponent(workflowId)}`);
     return { workflowId };
   }

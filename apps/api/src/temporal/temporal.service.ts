@@ -1,5 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, WorkflowIdConflictPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowIdConflictPolicy,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@peakstock/config';
 import { DomainError, ErrorCodes } from '@peakstock/domain';
 import { clientConnectionOptions } from '@peakstock/temporal';
@@ -22,7 +27,10 @@ export class TemporalService implements OnApplicationShutdown {
     private readonly metrics: ApiMetrics,
   ) {
     // Lazy: the API starts and answers 503 TEMPORAL_UNAVAILABLE while Temporal is down, instead of not starting.
-    this.connection = Connection.lazy({ ...clientConnectionOptions(config.temporal), connectTimeout: CONNECT_TIMEOUT });
+    this.connection = Connection.lazy({
+      ...clientConnectionOptions(config.temporal),
+      connectTimeout: CONNECT_TIMEOUT,
+    });
     this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
   }
 
@@ -40,8 +48,16 @@ export class TemporalService implements OnApplicationShutdown {
       const e = err as { code?: number; message?: string; cause?: { code?: number; message?: string } };
       const code = e.code ?? e.cause?.code;
       const unreachable =
-        code === 14 || code === 4 || /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/i.test(`${e.message} ${e.cause?.message}`);
-      if (unreachable) throw new DomainError(ErrorCodes.TEMPORAL_UNAVAILABLE, 'Temporal is unavailable; nothing was started');
+        code === 14 ||
+        code === 4 ||
+        /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/i.test(
+          `${e.message} ${e.cause?.message}`,
+        );
+      if (unreachable)
+        throw new DomainError(
+          ErrorCodes.TEMPORAL_UNAVAILABLE,
+          'Temporal is unavailable; nothing was started',
+        );
       throw err;
     }
   }

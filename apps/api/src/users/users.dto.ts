@@ -20,7 +20,8 @@ export class CreateUserDto {
   @ApiProperty() @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ enum: ROLES }) @IsIn(ROLES) role!: Role;
   @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(320) email?: string;
-  @ApiPropertyOptional({ enum: ['zh-CN', 'en'] }) @IsOptional() @IsIn(['zh-CN', 'en']) locale?: 'zh-CN' | 'en';
+  @ApiPropertyOptional({ enum: ['zh-CN', 'en'] }) @IsOptional() @IsIn(['zh-CN', 'en']) locale?:
+    'zh-CN' | 'en';
   @ApiPropertyOptional({ type: [String], description: 'warehouse codes (warehouse_lead only)' })
   @IsOptional()
   @IsArray()
@@ -28,9 +29,18 @@ export class CreateUserDto {
   @ArrayUnique()
   @Matches(CODE, { each: true, ...CODE_REASON })
   warehouses?: string[];
-  @ApiPropertyOptional({ description: 'channel code (channel only)' }) @IsOptional() @Matches(CODE, CODE_REASON) channel?: string;
-  @ApiPropertyOptional({ description: 'supplier code (partner only)' }) @IsOptional() @Matches(CODE, CODE_REASON) supplier?: string;
-  @ApiPropertyOptional({ description: 'courier code (partner only)' }) @IsOptional() @Matches(CODE, CODE_REASON) courier?: string;
+  @ApiPropertyOptional({ description: 'channel code (channel only)' })
+  @IsOptional()
+  @Matches(CODE, CODE_REASON)
+  channel?: string;
+  @ApiPropertyOptional({ description: 'supplier code (partner only)' })
+  @IsOptional()
+  @Matches(CODE, CODE_REASON)
+  supplier?: string;
+  @ApiPropertyOptional({ description: 'courier code (partner only)' })
+  @IsOptional()
+  @Matches(CODE, CODE_REASON)
+  courier?: string;
 }
 
 export interface UserView {

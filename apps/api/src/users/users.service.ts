@@ -48,10 +48,15 @@ export function checkScopes(dto: CreateUserDto): FieldError[] {
   if (dto.role !== 'warehouse_lead' && dto.warehouses?.length) {
     errors.push({ field: 'warehouses', reason: 'only a warehouse_lead has warehouses' });
   }
-  if (dto.role === 'channel' && !dto.channel) errors.push({ field: 'channel', reason: 'a channel user needs its channel' });
-  if (dto.role !== 'channel' && dto.channel) errors.push({ field: 'channel', reason: 'only a channel user has a channel' });
+  if (dto.role === 'channel' && !dto.channel)
+    errors.push({ field: 'channel', reason: 'a channel user needs its channel' });
+  if (dto.role !== 'channel' && dto.channel)
+    errors.push({ field: 'channel', reason: 'only a channel user has a channel' });
   if (dto.role === 'partner' && Boolean(dto.supplier) === Boolean(dto.courier)) {
-    errors.push({ field: dto.supplier ? 'courier' : 'supplier', reason: 'a partner is either a supplier or a courier' });
+    errors.push({
+      field: dto.supplier ? 'courier' : 'supplier',
+      reason: 'a partner is either a supplier or a courier',
+    });
   }
   if (dto.role !== 'partner') {
     if (dto.supplier) errors.push({ field: 'supplier', reason: 'only a partner has a supplier' });

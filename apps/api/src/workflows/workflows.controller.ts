@@ -25,13 +25,14 @@ export class WorkflowsController {
   async list(@Query() q: ListWorkflowsQuery) {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, 2) as [string, string] | null;
-    const rows: { progress: WorkflowProgress; started_key: string; workflow_id: string }[] = await this.db.query(
-      `SELECT progress, started_at::text AS started_key, workflow_id FROM workflow_projections
+    const rows: { progress: WorkflowProgress; started_key: string; workflow_id: string }[] =
+      await this.db.query(
+        `SELECT progress, started_at::text AS started_key, workflow_id FROM workflow_projections
         WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
           AND ($3::timestamptz IS NULL OR (started_at, workflow_id) < ($3::timestamptz, $4::text))
         ORDER BY started_at DESC, workflow_id DESC LIMIT $5`,
-      [q.kind ?? null, q.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-    );
+        [q.kind ?? null, q.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      );
     const page = pageOf(rows, limit, (r) => [r.started_key, r.workflow_id]);
     return { items: page.items.map((r) => r.progress), nextCursor: page.nextCursor };
   }

@@ -10,6 +10,9 @@ export class IdempotencyKeyEntity {
   @Column('text') state!: 'pending' | 'done';
   @Column('int', { name: 'status_code', nullable: true }) statusCode!: number | null;
   @Column('jsonb', { name: 'response_body', nullable: true }) responseBody!: unknown;
-  @Column('jsonb', { name: 'response_headers', nullable: true }) responseHeaders!: Record<string, string> | null;
+  @Column('jsonb', { name: 'response_headers', nullable: true }) responseHeaders!: Record<
+    string,
+    string
+  > | null;
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
 }

@@ -1,6 +1,14 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const ROLES = ['admin', 'ops', 'warehouse_lead', 'supply_manager', 'channel', 'partner', 'viewer'] as const;
+export const ROLES = [
+  'admin',
+  'ops',
+  'warehouse_lead',
+  'supply_manager',
+  'channel',
+  'partner',
+  'viewer',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 @Entity({ name: 'users' })
