@@ -15,6 +15,12 @@ import { ApiMetrics } from './metrics/metrics';
 export const BODY_LIMIT = 1024 * 1024;
 export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
 
+/** Every route the app registered (method, path pattern), for the route × role test. */
+export function registeredRoutes(app: NestFastifyApplication): { method: string; path: string }[] {
+  return routesByServer.get(app.getHttpAdapter().getInstance()) ?? [];
+}
+const routesByServer = new WeakMap<object, { method: string; path: string }[]>();
+
 export async function createApiApp(
   config: AppConfig,
   opts: { logs?: boolean } = {},
@@ -37,6 +43,12 @@ export async function createApiApp(
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(ApiMetrics);
+  const routes: { method: string; path: string }[] = [];
+  routesByServer.set(fastify, routes);
+  // Nest registers its routes at init (after this), so the hook sees every one of them.
+  fastify.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, path: r.url });
+  });
 
   await fastify.register(rateLimit, {
     global: true,

@@ -21,6 +21,8 @@ const CONNECT_TIMEOUT = '2s';
 export class TemporalService implements OnApplicationShutdown {
   private readonly connection: Connection;
   readonly client: Client;
+  /** Calls under way; shutdown waits for them, as the client's retry timers break on a closed channel. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -40,8 +42,10 @@ export class TemporalService implements OnApplicationShutdown {
 
   /** Runs a Temporal call under the request deadline; unreachable Temporal becomes 503, nothing written. */
   async call<T>(fn: () => Promise<T>, deadlineMs = TEMPORAL_DEADLINE_MS): Promise<T> {
+    const pending = this.connection.withDeadline(Date.now() + deadlineMs, fn);
+    this.inFlight.add(pending);
     try {
-      return await this.connection.withDeadline(Date.now() + deadlineMs, fn);
+      return await pending;
     } catch (err) {
       if (err instanceof DomainError) throw err;
       // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or (ServiceError) on its cause.
@@ -59,6 +63,8 @@ export class TemporalService implements OnApplicationShutdown {
           'Temporal is unavailable; nothing was started',
         );
       throw err;
+    } finally {
+      this.inFlight.delete(pending);
     }
   }
 
@@ -94,6 +100,7 @@ export class TemporalService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     await this.connection.close().catch(() => undefined);
   }
 }
