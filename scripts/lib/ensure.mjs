@@ -10,8 +10,11 @@ export function ensureDependencies(log = console.log) {
   const lock = path.join(ROOT, 'package-lock.json');
   const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return false;
-  log('installing npm dependencies (npm ci)…');
-  execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: 'inherit' });
+  log('installing npm dependencies…');
+  // `npm install` rather than `npm ci`: registry mirrors may lack another platform's optional binaries (e.g.
+  // @swc/core-darwin-arm64 of the locked version), which `npm ci` refuses and `npm install` skips. Versions
+  // still come from package-lock.json.
+  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: 'inherit' });
   return true;
 }
 
