@@ -14,7 +14,10 @@ export function ensureDependencies(log = console.log) {
   // `npm install` rather than `npm ci`: registry mirrors may lack another platform's optional binaries (e.g.
   // @swc/core-darwin-arm64 of the locked version), which `npm ci` refuses and `npm install` skips. Versions
   // still come from package-lock.json.
-  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   return true;
 }
 
