@@ -12,7 +12,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Lock files first so the dependency layer is cached until they change.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# `npm install` (versions from the lock file) rather than `npm ci`: npm 11's ci refuses a lock file that lacks
+# another platform's optional binaries, which some registry mirrors do not carry.
+RUN npm install --no-audit --no-fund
 COPY . .
 # tsc + tsc-alias into dist/, then dist/workflow-bundle.js (the worker loads it instead of bundling at boot).
 RUN npm run build

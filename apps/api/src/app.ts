@@ -1,5 +1,6 @@
 /** Builds the API application; main.ts listens with it, tests build it the same way. */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -27,9 +28,12 @@ export async function createApiApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+    genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+      const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+      // The raw request carries it too, so pino-http's log lines use the same id.
+      req.id = id;
+      return id;
     },
     // Clients URL-encode workflow ids (which contain ':'); Fastify decodes path params.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
@@ -67,7 +71,8 @@ export async function createApiApp(
     }),
   });
 
-  fastify.addHook('onSend', async (_req, reply, payload) => {
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    void reply.header('x-request-id', req.id);
     const status = overriddenStatus(reply);
     if (status) void reply.code(status);
     return payload;
