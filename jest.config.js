@@ -1,4 +1,5 @@
-// Three jest projects (unit, integration on real PostgreSQL, workflows on the real Temporal dev server). The
+// Four jest projects: unit, integration (real PostgreSQL), workflows (real Temporal dev server), e2e (built
+// processes as a user starts them). The
 // global setup starts what the selected projects need, once per run; see tests/support/global-setup.ts.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
@@ -22,5 +23,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.spec.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/tests/workflows/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.spec.ts'] },
   ],
 };

@@ -43,8 +43,8 @@ function withDatabase(url: string, db: string): string {
 
 export default async function globalSetup(): Promise<void> {
   const stack: Stoppable[] = (g.__peakstockStack = []);
-  const needDb = wants('integration') || wants('workflows');
-  const needTemporal = wants('workflows');
+  const needDb = wants('integration') || wants('workflows') || wants('e2e');
+  const needTemporal = wants('workflows') || wants('e2e');
   const t0 = Date.now();
   const say = (l: string) =>
     process.stdout.write(`[test setup] ${l} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);

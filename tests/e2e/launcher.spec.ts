@@ -1,0 +1,116 @@
+/**
+ * The launcher behind `npm start`, as a user runs it, pointed at an existing PostgreSQL and Temporal (the run's
+ * own): it migrates, starts worker and API, creates the demo users, answers, and stops cleanly on SIGTERM.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { ENV, requireEnv } from '../support/stack';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PORT = 3999;
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, log: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${log.join('').slice(-3000)}`)),
+      timeoutMs,
+    );
+    const onData = (d: Buffer) => {
+      log.push(d.toString());
+      if (pattern.test(log.join(''))) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`launcher exited (${code}) before ${pattern}:\n${log.join('').slice(-3000)}`));
+    });
+  });
+}
+
+describe('npm start launcher (built, against an existing PostgreSQL and Temporal)', () => {
+  let db: TestDatabase;
+  let launcher: ChildProcess | undefined;
+  const log: string[] = [];
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'peakstock-launcher-'));
+
+  beforeAll(async () => {
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    db = await createTestDatabase();
+  }, 120_000);
+  afterAll(async () => {
+    if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
+    await db?.drop();
+  });
+
+  it('starts worker and API, prints URLs and demo tokens, serves them, and stops on SIGTERM', async () => {
+    launcher = spawn(process.execPath, [path.join(ROOT, 'dist/apps/launcher/src/main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: requireEnv(ENV.temporalAddress),
+        TEMPORAL_TASK_QUEUE: 'launcher-e2e',
+        DATA_DIR: dataDir,
+        PORT: String(PORT),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await waitForLine(launcher, /PeakStock is running/, 90_000, log);
+    const out = log.join('');
+    expect(out).toContain(`http://127.0.0.1:${PORT}/docs`);
+    expect(out).toContain('nothing local started');
+
+    const adminToken = readFileSync(path.join(dataDir, 'admin.token'), 'utf8').trim();
+    expect(statSync(path.join(dataDir, 'admin.token')).mode & 0o077).toBe(0);
+    const demo = JSON.parse(readFileSync(path.join(dataDir, 'demo-users.json'), 'utf8')) as {
+      role: string;
+      token: string;
+    }[];
+    expect(demo.map((d) => d.role).sort()).toEqual(['ops', 'supply_manager', 'viewer']);
+    expect(out).toContain(demo[0]!.token);
+
+    const ops = demo.find((d) => d.role === 'ops')!;
+    const res = await fetch(`http://127.0.0.1:${PORT}/v1/clock`, {
+      headers: { authorization: `Bearer ${ops.token}` },
+    });
+    expect(res.status).toBe(200);
+    const probe = await fetch(`http://127.0.0.1:${PORT}/v1/probes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ waitMinutes: 0, probeId: 'launcher' }),
+    });
+    expect(probe.status).toBe(202);
+    // The worker the launcher started runs it to completion.
+    let stage = '';
+    for (let i = 0; i < 100 && stage !== 'done'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const wf = await fetch(`http://127.0.0.1:${PORT}/v1/workflows/probe%3Alauncher`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      stage = wf.status === 200 ? ((await wf.json()) as { stage: string }).stage : '';
+    }
+    expect(stage).toBe('done');
+
+    const exited = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
+    launcher.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log.join('')).toContain('[peakstock] stopped');
+    const after = await fetch(`http://127.0.0.1:${PORT}/health`).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    expect(after).toBe('refused');
+  }, 120_000);
+});
