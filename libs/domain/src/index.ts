@@ -1,2 +1,3 @@
 export * from './clock';
 export * from './errors';
+export * from './planning';

@@ -1,0 +1,4 @@
+export * from './kit-suggestion';
+export * from './courier-allocation';
+export * from './time-zone';
+export * from './wave-planner';

@@ -1,0 +1,591 @@
+/**
+ * Picking-wave planner (PRODUCT.md §3). Pure: the caller passes the warehouse, the open orders, the couriers'
+ * cut-offs and booked capacity, and the planning window; nothing here reads the clock.
+ *
+ * Model
+ * - Classes: W1 = orders served entirely by pre-packed kits, or a single hot SKU (listed hot, e.g. tier A, or
+ *   among the `topVelocitySkus` most frequent SKUs of these orders); W3 = remote-region or custom orders (this
+ *   wins over W1); W2 = the rest.
+ * - Courier: the order's own `courier`, else the first courier (cheapest first when prices are given, otherwise
+ *   input order) that serves its region, still has booked parcels, and can take it on time. One parcel per order.
+ * - Deadline: a wave ending at `e` hands its parcels to the courier at the first cut-off at or after `e`. An order
+ *   may join a wave only if that hand-over is not after its ship-by, i.e. `e` ≤ the last cut-off ≤ ship-by, and
+ *   the wave ends by `toMs`. Without a ship-by the deadline is `toMs`. So every planned order has
+ *   wave end ≤ wave.cutoffMs ≤ its ship-by.
+ * - Capacity: waves run one after another from `fromMs`; a wave occupies at most `waveMinutes`; in its slot
+ *   [start, end] it may hold pickLinesPerHour × hours lines (one line per distinct SKU of an order) and
+ *   packStations × unitsPerStationHour × hours units. A wave ends as soon as its content is done (rounded up
+ *   to the minute), so the next one starts then.
+ *
+ * Algorithm (n orders, L order lines): O(n log n + L).
+ * 1. Orders are split by (class, courier) into groups and within a group into deadline tiers (a deadline is a
+ *    cut-off instant or `toMs`, so a group has few tiers). Within a tier orders are sorted by SKU signature, the
+ *    order's SKUs ranked by popularity, rarest first: identical signatures form one bucket, and buckets that
+ *    share their rarest SKUs are adjacent, so the long-tail SKUs of a wave are visited once.
+ * 2. Earliest deadline first: the next wave serves the tier with the earliest deadline (ties: W1, W2, W3, then
+ *    courier order), walking its sorted orders and taking every one that fits (first fit, giving up after 64
+ *    misfits in a row); spare room goes to the same group's later tiers. An order that cannot fit even an
+ *    empty wave before its deadline is infeasible from then on (time only moves forward).
+ * 3. Bounded local improvement: one or more passes move an order into another wave of its group when that
+ *    wave has room, ends in time for it, and the move saves SKU visits (the order's lonely SKUs in its wave
+ *    are already in the other); at most 8 target waves per order per pass.
+ * 4. Waves are re-timed back to back; a wave never gets longer, so no end moves later and every deadline
+ *    still holds.
+ */
+import { validationFailed, type FieldError } from '../errors';
+import { parseHhMm, servesRegion } from './courier-allocation';
+import { wholeUnits } from './kit-suggestion';
+import { cutoffInstants, type ZoneSpec } from './time-zone';
+
+export type WaveClass = 'W1' | 'W2' | 'W3';
+
+export interface PlanningOrderLine {
+  sku: string;
+  qty: number;
+  /** The line is a pre-packed kit (alternatively list the SKU in `kitSkus`). */
+  kit?: boolean;
+}
+
+export interface PlanningOrder {
+  id: string;
+  lines: PlanningOrderLine[];
+  region: string;
+  /** The region is remote (scenario `regions[].remote`). */
+  remote?: boolean;
+  custom?: boolean;
+  /** Latest hand-over to the courier. */
+  shipByMs?: number;
+  /** Paid/placed time; the FCFS baseline serves in this order (input order when missing). */
+  placedAtMs?: number;
+  /** A courier already chosen for this order. */
+  courier?: string;
+}
+
+export interface PlanningCourier {
+  code: string;
+  /** Region codes served; "*" = all. */
+  regions: string[];
+  /** Local "HH:MM" hand-over cut-off in the warehouse's time zone, daily. */
+  cutoff: string;
+  /** Parcels booked and still free for this plan; missing = not limited. */
+  bookedParcels?: number;
+  /** Used only to prefer cheaper couriers. */
+  pricePerParcel?: number;
+}
+
+export interface PlanningWarehouse extends ZoneSpec {
+  code?: string;
+  pickLinesPerHour: number;
+  packStations: number;
+  /** Units one pack station packs per hour (scenario `actors.packing.unitsPerStationHour`). */
+  unitsPerStationHour: number;
+}
+
+export interface WavePlanningInput {
+  warehouse: PlanningWarehouse;
+  fromMs: number;
+  toMs: number;
+  orders: PlanningOrder[];
+  couriers: PlanningCourier[];
+  /** Longest wave; default 60. */
+  waveMinutes?: number;
+  kitSkus?: string[];
+  /** SKUs always hot (e.g. tier A). */
+  hotSkus?: string[];
+  /** The N SKUs in most of these orders are hot too; default 10. */
+  topVelocitySkus?: number;
+  /** Local-improvement passes; default 2 (0 = none). */
+  improvementPasses?: number;
+}
+
+export interface Wave {
+  /** 1-based, in time order. */
+  index: number;
+  class: WaveClass;
+  startMs: number;
+  endMs: number;
+  orderIds: string[];
+  /** Order lines (distinct SKUs per order, summed). */
+  pickLines: number;
+  units: number;
+  /** Distinct SKUs (pick locations) visited by the wave. */
+  skuVisits: number;
+  /** Larger of picking and packing load over the slot's capacity (0..1). */
+  utilisation: number;
+  courier: string;
+  /** The courier cut-off the wave's parcels are handed over at: the first at or after endMs. */
+  cutoffMs: number;
+}
+
+export type InfeasibleCode =
+  | 'DUPLICATE_ORDER'
+  | 'EMPTY_ORDER'
+  | 'ORDER_TOO_LARGE'
+  | 'NO_COURIER'
+  | 'COURIER_CAPACITY'
+  | 'SHIP_BY_TOO_EARLY'
+  | 'NO_CAPACITY_BEFORE_DEADLINE';
+
+export interface InfeasibleOrder {
+  orderId: string;
+  code: InfeasibleCode;
+  reason: string;
+}
+
+export interface WavePlan {
+  waves: Wave[];
+  infeasible: InfeasibleOrder[];
+}
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const CLASSES: WaveClass[] = ['W1', 'W2', 'W3'];
+const MAX_MISFITS = 64;
+const MAX_TARGETS = 8;
+const EPS = 1e-9;
+
+interface Prepared {
+  idx: number;
+  id: string;
+  skus: string[];
+  lines: number;
+  units: number;
+  cls: number;
+  courier: number;
+  deadline: number;
+  placed: number;
+  /** Popularity ranks of the SKUs, rarest first. */
+  key: number[];
+  /** The least popular SKU. */
+  rarest: string;
+}
+
+interface Tier {
+  group: number;
+  deadline: number;
+  orders: number[];
+  head: number;
+}
+
+interface Draft {
+  group: number;
+  startMs: number;
+  endMs: number;
+  orders: number[];
+  lines: number;
+  units: number;
+}
+
+type Strategy = 'batch' | 'fcfs';
+
+export function planWaves(input: WavePlanningInput): WavePlan {
+  return plan(input, 'batch');
+}
+
+/**
+ * Baseline for the benchmark: the same classes, couriers and capacity, but each (class, courier) group is cut
+ * into waves in arrival order, deadlines ignored while batching (an order whose deadline a wave misses is
+ * reported infeasible), and no improvement.
+ */
+export function planWavesFcfs(input: WavePlanningInput): WavePlan {
+  return plan(input, 'fcfs');
+}
+
+/** Pick visits of a plan: distinct SKU locations per wave, summed over the waves. */
+export function pickVisits(plan: { waves: { skuVisits: number }[] }): number {
+  return plan.waves.reduce((s, w) => s + w.skuVisits, 0);
+}
+
+function validate(input: WavePlanningInput): void {
+  const errors: FieldError[] = [];
+  const w = input.warehouse;
+  const positive = (v: number, field: string) => {
+    if (!(v > 0) || !Number.isFinite(v)) errors.push({ field, reason: 'must be a positive number' });
+  };
+  positive(w.pickLinesPerHour, 'warehouse.pickLinesPerHour');
+  positive(w.packStations, 'warehouse.packStations');
+  positive(w.unitsPerStationHour, 'warehouse.unitsPerStationHour');
+  if (!Number.isFinite(input.fromMs)) errors.push({ field: 'fromMs', reason: 'must be an instant' });
+  if (!Number.isFinite(input.toMs) || !(input.toMs > input.fromMs))
+    errors.push({ field: 'toMs', reason: 'must be an instant after fromMs' });
+  else if (input.toMs - input.fromMs > 62 * 24 * HOUR_MS)
+    errors.push({ field: 'toMs', reason: 'the planning window is limited to 62 days' });
+  if (input.waveMinutes !== undefined && !(input.waveMinutes >= 1))
+    errors.push({ field: 'waveMinutes', reason: 'must be at least 1' });
+  const codes = new Set<string>();
+  input.couriers.forEach((c, i) => {
+    if (codes.has(c.code))
+      errors.push({ field: `couriers[${i}].code`, reason: `duplicate courier ${c.code}` });
+    codes.add(c.code);
+    try {
+      parseHhMm(c.cutoff);
+    } catch {
+      errors.push({ field: `couriers[${i}].cutoff`, reason: 'must be "HH:MM"' });
+    }
+  });
+  if (errors.length > 0) throw validationFailed(errors);
+}
+
+function plan(input: WavePlanningInput, strategy: Strategy): WavePlan {
+  validate(input);
+  const { warehouse: wh, fromMs, toMs } = input;
+  const pickPerMs = wh.pickLinesPerHour / HOUR_MS;
+  const packPerMs = (wh.packStations * wh.unitsPerStationHour) / HOUR_MS;
+  const slotMs = Math.round((input.waveMinutes ?? 60) * MINUTE_MS);
+  const capLines = (ms: number) => Math.floor(pickPerMs * ms + EPS);
+  const capUnits = (ms: number) => Math.floor(packPerMs * ms + EPS);
+  /** Shortest slot (whole minutes) that holds this load. */
+  const durationMs = (lines: number, units: number) =>
+    Math.ceil(Math.max(lines / pickPerMs, units / packPerMs) / MINUTE_MS - EPS) * MINUTE_MS;
+
+  const infeasible: (InfeasibleOrder & { idx: number })[] = [];
+  const reject = (o: { idx: number; id: string }, code: InfeasibleCode, reason: string) =>
+    infeasible.push({ idx: o.idx, orderId: o.id, code, reason });
+
+  // Couriers: cheaper first when prices are given (stable otherwise).
+  const couriers = input.couriers
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => (a.c.pricePerParcel ?? Infinity) - (b.c.pricePerParcel ?? Infinity) || a.i - b.i)
+    .map(({ c }) => c);
+  const cutoffs = couriers.map((c) => cutoffInstants(wh, c.cutoff, fromMs, toMs));
+  const remaining = couriers.map((c) =>
+    c.bookedParcels === undefined ? Infinity : wholeUnits(c.bookedParcels),
+  );
+  const courierIndex = new Map(couriers.map((c, i) => [c.code, i]));
+
+  // 1. Normalise orders.
+  const kitSkus = new Set(input.kitSkus ?? []);
+  const seen = new Set<string>();
+  const valid: Prepared[] = [];
+  const kitOnly: boolean[] = [];
+  input.orders.forEach((o, idx) => {
+    if (seen.has(o.id)) return reject({ idx, id: o.id }, 'DUPLICATE_ORDER', `order ${o.id} is listed twice`);
+    seen.add(o.id);
+    const units = new Map<string, number>();
+    let allKit = true;
+    for (const l of o.lines) {
+      const q = wholeUnits(l.qty);
+      if (q === 0) continue;
+      units.set(l.sku, (units.get(l.sku) ?? 0) + q);
+      if (!(l.kit || kitSkus.has(l.sku))) allKit = false;
+    }
+    if (units.size === 0) return reject({ idx, id: o.id }, 'EMPTY_ORDER', 'the order has no units to pick');
+    const skus = [...units.keys()].sort();
+    let total = 0;
+    for (const q of units.values()) total += q;
+    const p: Prepared = {
+      idx,
+      id: o.id,
+      skus,
+      lines: skus.length,
+      units: total,
+      cls: 1,
+      courier: -1,
+      deadline: toMs,
+      placed: o.placedAtMs ?? idx,
+      key: [],
+      rarest: skus[0]!,
+    };
+    if (p.lines > capLines(slotMs) || p.units > capUnits(slotMs))
+      return reject(
+        p,
+        'ORDER_TOO_LARGE',
+        `${p.lines} line(s) and ${p.units} unit(s) exceed one ${slotMs / MINUTE_MS}-minute wave's capacity`,
+      );
+    valid.push(p);
+    kitOnly.push(allKit);
+  });
+
+  // Popularity (orders per SKU) for hot SKUs and signatures.
+  const count = new Map<string, number>();
+  for (const p of valid) for (const s of p.skus) count.set(s, (count.get(s) ?? 0) + 1);
+  const bySkuPopularity = [...count.keys()].sort((a, b) => count.get(b)! - count.get(a)! || (a < b ? -1 : 1));
+  const rank = new Map(bySkuPopularity.map((s, i) => [s, i]));
+  const hot = new Set(input.hotSkus ?? []);
+  for (const s of bySkuPopularity.slice(0, Math.max(0, Math.floor(input.topVelocitySkus ?? 10)))) hot.add(s);
+
+  valid.forEach((p, i) => {
+    const o = input.orders[p.idx]!;
+    p.cls = o.remote || o.custom ? 2 : kitOnly[i] || (p.lines === 1 && hot.has(p.skus[0]!)) ? 0 : 1;
+    p.key = p.skus.map((s) => rank.get(s)!).sort((a, b) => b - a);
+    p.rarest = bySkuPopularity[p.key[0]!]!;
+  });
+
+  // 2. Couriers and deadlines, most urgent ship-by first so that booked capacity goes to urgent orders.
+  const assignOrder = [...valid].sort(
+    (a, b) =>
+      (input.orders[a.idx]!.shipByMs ?? Infinity) - (input.orders[b.idx]!.shipByMs ?? Infinity) ||
+      a.idx - b.idx,
+  );
+  const planned: Prepared[] = [];
+  for (const p of assignOrder) {
+    const o = input.orders[p.idx]!;
+    const earliestEnd = fromMs + durationMs(p.lines, p.units);
+    const deadlineWith = (j: number) =>
+      o.shipByMs === undefined ? toMs : Math.min(toMs, lastAtOrBefore(cutoffs[j]!, o.shipByMs));
+    let candidates: number[];
+    if (o.courier !== undefined) {
+      const j = courierIndex.get(o.courier);
+      if (j === undefined) {
+        reject(p, 'NO_COURIER', `courier ${o.courier} is not among the plan's couriers`);
+        continue;
+      }
+      candidates = [j];
+    } else candidates = couriers.map((_, j) => j).filter((j) => servesRegion(couriers[j]!, o.region));
+    if (candidates.length === 0) {
+      reject(p, 'NO_COURIER', `no courier serves region ${o.region}`);
+      continue;
+    }
+    const inTime = candidates.filter((j) => deadlineWith(j) >= earliestEnd);
+    if (inTime.length === 0) {
+      if (o.shipByMs !== undefined && o.shipByMs < toMs)
+        reject(
+          p,
+          'SHIP_BY_TOO_EARLY',
+          `ship-by ${new Date(o.shipByMs).toISOString()} is before the first wave can finish (${new Date(earliestEnd).toISOString()}) and reach a courier cut-off`,
+        );
+      else reject(p, 'NO_CAPACITY_BEFORE_DEADLINE', 'the planning window is too short for this order');
+      continue;
+    }
+    const j = inTime.find((k) => remaining[k]! > 0);
+    if (j === undefined) {
+      reject(p, 'COURIER_CAPACITY', `no booked courier capacity left for region ${o.region}`);
+      continue;
+    }
+    remaining[j]!--;
+    p.courier = j;
+    p.deadline = deadlineWith(j);
+    planned.push(p);
+  }
+
+  // 3. Groups (class × courier) and deadline tiers.
+  const groupOf = (p: Prepared) => p.cls * couriers.length + p.courier;
+  const tierMap = new Map<string, Tier>();
+  for (const p of planned) {
+    const deadline = strategy === 'fcfs' ? toMs : p.deadline;
+    const k = `${groupOf(p)}|${deadline}`;
+    let t = tierMap.get(k);
+    if (!t) tierMap.set(k, (t = { group: groupOf(p), deadline, orders: [], head: 0 }));
+    t.orders.push(p.idx);
+  }
+  const byIdx: Prepared[] = [];
+  for (const p of planned) byIdx[p.idx] = p;
+  const compare =
+    strategy === 'fcfs'
+      ? (a: number, b: number) => byIdx[a]!.placed - byIdx[b]!.placed || a - b
+      : (a: number, b: number) => compareKeys(byIdx[a]!.key, byIdx[b]!.key) || a - b;
+  const tiers = [...tierMap.values()].sort((a, b) => a.deadline - b.deadline || a.group - b.group);
+  for (const t of tiers) t.orders.sort(compare);
+  const tiersOfGroup = new Map<number, Tier[]>();
+  for (const t of tiers) {
+    const list = tiersOfGroup.get(t.group) ?? [];
+    list.push(t);
+    tiersOfGroup.set(t.group, list);
+  }
+
+  // 4. Earliest deadline first, one wave at a time.
+  const taken = new Uint8Array(input.orders.length);
+  const drafts: Draft[] = [];
+  let t = fromMs;
+  const nextOpen = (tier: Tier) => {
+    while (tier.head < tier.orders.length && taken[tier.orders[tier.head]!]) tier.head++;
+    return tier.head < tier.orders.length;
+  };
+  for (;;) {
+    let sel: Tier | undefined;
+    for (const tier of tiers) if (nextOpen(tier)) if (!sel || tier.deadline < sel.deadline) sel = tier;
+    if (!sel) break;
+    const end = Math.max(t, Math.min(t + slotMs, sel.deadline));
+    const maxLines = capLines(end - t);
+    const maxUnits = capUnits(end - t);
+    const wave: Draft = { group: sel.group, startMs: t, endMs: end, orders: [], lines: 0, units: 0 };
+    const groupTiers = tiersOfGroup.get(sel.group)!;
+    for (const tier of groupTiers) {
+      if (tier.deadline < sel.deadline || (tier !== sel && wave.orders.length === 0)) continue;
+      let misfits = 0;
+      for (let i = tier.head; i < tier.orders.length && misfits < MAX_MISFITS; i++) {
+        const idx = tier.orders[i]!;
+        if (taken[idx]) continue;
+        const p = byIdx[idx]!;
+        if (p.deadline < end) {
+          // Only in the FCFS baseline, whose tiers ignore deadlines.
+          taken[idx] = 1;
+          reject(p, 'NO_CAPACITY_BEFORE_DEADLINE', `FCFS reached this order only after its deadline`);
+        } else if (wave.lines + p.lines <= maxLines && wave.units + p.units <= maxUnits) {
+          taken[idx] = 1;
+          wave.orders.push(idx);
+          wave.lines += p.lines;
+          wave.units += p.units;
+          misfits = 0;
+        } else if (wave.orders.length === 0) {
+          taken[idx] = 1;
+          reject(
+            p,
+            'NO_CAPACITY_BEFORE_DEADLINE',
+            `no pick/pack capacity left before its deadline ${new Date(p.deadline).toISOString()}`,
+          );
+        } else misfits++;
+      }
+    }
+    if (wave.orders.length === 0) continue;
+    wave.endMs = t + Math.min(durationMs(wave.lines, wave.units), end - t);
+    t = wave.endMs;
+    drafts.push(wave);
+  }
+
+  // 5. Bounded local improvement (batch strategy only).
+  if (strategy === 'batch') improve(drafts, byIdx, input.improvementPasses ?? 2, capLines, capUnits);
+
+  // 6. Re-time back to back (never longer than before), drop emptied waves, and describe.
+  const waves: Wave[] = [];
+  let cursor = fromMs;
+  for (const d of drafts) {
+    if (d.orders.length === 0) continue;
+    const start = Math.min(cursor, d.startMs);
+    const end = start + Math.min(durationMs(d.lines, d.units), d.endMs - d.startMs);
+    cursor = end;
+    const skus = new Set<string>();
+    for (const idx of d.orders) for (const s of byIdx[idx]!.skus) skus.add(s);
+    const courier = d.group % couriers.length;
+    const span = end - start;
+    waves.push({
+      index: waves.length + 1,
+      class: CLASSES[Math.floor(d.group / couriers.length)]!,
+      startMs: start,
+      endMs: end,
+      orderIds: d.orders.map((idx) => byIdx[idx]!.id),
+      pickLines: d.lines,
+      units: d.units,
+      skuVisits: skus.size,
+      utilisation:
+        Math.round(Math.max(d.lines / (pickPerMs * span), d.units / (packPerMs * span)) * 1000) / 1000,
+      courier: couriers[courier]!.code,
+      cutoffMs: firstAtOrAfter(cutoffs[courier]!, end),
+    });
+  }
+  infeasible.sort((a, b) => a.idx - b.idx);
+  return { waves, infeasible: infeasible.map(({ orderId, code, reason }) => ({ orderId, code, reason })) };
+}
+
+/**
+ * Moves an order to another wave of its group when that wave has room in its slot, ends by the order's
+ * deadline, and the move lowers the total SKU visits. Bounded: per pass, each order looks at most at
+ * MAX_TARGETS waves that already visit its rarest SKU.
+ */
+function improve(
+  drafts: Draft[],
+  byIdx: Prepared[],
+  passes: number,
+  capLines: (ms: number) => number,
+  capUnits: (ms: number) => number,
+): void {
+  const counts = drafts.map((d) => {
+    const m = new Map<string, number>();
+    for (const idx of d.orders) for (const s of byIdx[idx]!.skus) m.set(s, (m.get(s) ?? 0) + 1);
+    return m;
+  });
+  // Waves per (group, SKU), in time order; entries may go stale when a SKU leaves a wave (count checked).
+  const wavesWith = new Map<string, number[]>();
+  drafts.forEach((d, w) => {
+    for (const s of counts[w]!.keys()) {
+      const k = `${d.group}|${s}`;
+      const list = wavesWith.get(k) ?? [];
+      list.push(w);
+      wavesWith.set(k, list);
+    }
+  });
+  for (let pass = 0; pass < passes; pass++) {
+    let moved = 0;
+    drafts.forEach((a, w) => {
+      const ca = counts[w]!;
+      const keep: number[] = [];
+      for (const idx of a.orders) {
+        const p = byIdx[idx]!;
+        let saves = 0;
+        for (const s of p.skus) if (ca.get(s) === 1) saves++;
+        let target = -1;
+        if (saves > 0) {
+          let tried = 0;
+          for (const b of wavesWith.get(`${a.group}|${p.rarest}`) ?? []) {
+            if (tried >= MAX_TARGETS) break;
+            const cb = counts[b]!;
+            if (b === w || !cb.get(p.rarest)) continue;
+            tried++;
+            const d = drafts[b]!;
+            if (d.endMs > p.deadline) continue;
+            const span = d.endMs - d.startMs;
+            if (d.lines + p.lines > capLines(span) || d.units + p.units > capUnits(span)) continue;
+            let adds = 0;
+            for (const s of p.skus) if (!cb.get(s)) adds++;
+            if (adds < saves) {
+              target = b;
+              break;
+            }
+          }
+        }
+        if (target < 0) {
+          keep.push(idx);
+          continue;
+        }
+        const d = drafts[target]!;
+        const cb = counts[target]!;
+        for (const s of p.skus) {
+          ca.set(s, ca.get(s)! - 1);
+          if (ca.get(s) === 0) ca.delete(s);
+          const before = cb.get(s) ?? 0;
+          cb.set(s, before + 1);
+          if (before === 0) {
+            const k = `${d.group}|${s}`;
+            const list = wavesWith.get(k);
+            if (list) list.push(target);
+            else wavesWith.set(k, [target]);
+          }
+        }
+        d.orders.push(idx);
+        d.lines += p.lines;
+        d.units += p.units;
+        a.lines -= p.lines;
+        a.units -= p.units;
+        moved++;
+      }
+      a.orders = keep;
+    });
+    if (moved === 0) break;
+  }
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Largest element ≤ x of an ascending list, or -Infinity. */
+function lastAtOrBefore(list: number[], x: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  let best = -Infinity;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! <= x) {
+      best = list[mid]!;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** Smallest element ≥ x of an ascending list, or Infinity. */
+function firstAtOrAfter(list: number[], x: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  let best = Infinity;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! >= x) {
+      best = list[mid]!;
+      hi = mid - 1;
+    } else lo = mid + 1;
+  }
+  return best;
+}
