@@ -1,0 +1,3 @@
+export * from './demand-state';
+export * from './forecast';
+export * from './stockout';
