@@ -3,7 +3,7 @@
  * failures classified for the activity's retry policy. Rendering lives in templates.ts.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { NotificationError } from './errors';
 import type { Locale } from './format';
 import type { RenderedMessage } from './templates';
@@ -84,13 +84,17 @@ export class EmailSender {
   constructor(options: EmailSenderOptions) {
     this.defaultFrom = options.from;
     if (typeof options.transport === 'string') {
-      this.transporter = nodemailer.createTransport({
-        url: options.transport,
-        connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-        greetingTimeout: options.greetingTimeoutMs ?? 5_000,
-        socketTimeout: options.socketTimeoutMs ?? 15_000,
-        dnsTimeout: options.dnsTimeoutMs ?? 5_000,
-      });
+      // Not createTransport({ url, … }): that keeps only what the URL says and drops the timeouts.
+      // SMTPTransport merges both (URL query parameters win).
+      this.transporter = nodemailer.createTransport(
+        new SMTPTransport({
+          url: options.transport,
+          connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+          greetingTimeout: options.greetingTimeoutMs ?? 5_000,
+          socketTimeout: options.socketTimeoutMs ?? 15_000,
+          dnsTimeout: options.dnsTimeoutMs ?? 5_000,
+        }),
+      );
       this.ownsTransport = true;
     } else {
       this.transporter = options.transport;
