@@ -2,3 +2,4 @@ export * from './clock';
 export * from './errors';
 export * from './forecast';
 export * from './planning';
+export * from './alerts';

@@ -50,15 +50,10 @@ export function forecastUnits(state: DemandState, options: ForecastOptions): Dem
   const frac = openMinuteElapsed(s, nowMs);
 
   // Nowcast: a partial Holt update with the open minute, weighted by how much of it has elapsed.
-  const level =
-    s.observedMinutes === 0
-      ? s.openDemand / Math.max(frac, 0.25)
-      : Math.max(0, s.level * (1 - p.alpha * frac) + p.alpha * s.openDemand);
+  // Before any closed minute the level is 0, so a single early order is not read as a high rate.
+  const level = Math.max(0, s.level * (1 - p.alpha * frac) + p.alpha * s.openDemand);
   const trend = finiteOr(s.trend, 0);
-  const cartNow =
-    s.observedMinutes === 0
-      ? s.openCarts / Math.max(frac, 0.25)
-      : Math.max(0, s.cartLevel * (1 - p.cartAlpha * frac) + p.cartAlpha * s.openCarts);
+  const cartNow = Math.max(0, s.cartLevel * (1 - p.cartAlpha * frac) + p.cartAlpha * s.openCarts);
   const baseline = nonNegative(options.baselinePerMinute ?? s.baseline);
   const decay = clamp(finiteOr(options.decayMinutes, 10), 0.1, 24 * 60);
   const cartWeight = clamp(finiteOr(options.maxCartWeight, 0.8), 0, 1) * clamp(s.cartConfidence, 0, 1);
