@@ -126,6 +126,19 @@ describe('picking-wave planner: examples', () => {
     expect(Math.max(...plan.waves.map((w) => w.endMs))).toBeLessThanOrEqual(at('18:00'));
   });
 
+  it('under overload leaves the newest orders over, not those with rare SKUs', () => {
+    // Room for 10 one-line orders; the 40 oldest have rare SKUs, the 160 newer share one popular SKU.
+    const orders = Array.from({ length: 200 }, (_, i) =>
+      order(`o${i}`, [i < 40 ? `R${i}` : 'P'], { placedAtMs: FROM - 200_000 + i * 1000 }),
+    );
+    const plan = planWaves(
+      base(orders, { toMs: FROM + H, warehouse: { ...warehouse, pickLinesPerHour: 10 }, topVelocitySkus: 0 }),
+    );
+    const planned = plan.waves.flatMap((w) => w.orderIds);
+    expect(planned).toHaveLength(10);
+    expect(planned.every((id) => Number(id.slice(1)) < 40)).toBe(true);
+  });
+
   it('plans the earliest deadline first, whatever the class', () => {
     const orders = [
       ...Array.from({ length: 600 }, (_, i) => order(`w2-${i}`, ['A'], { shipByMs: at('23:00') + 24 * H })),

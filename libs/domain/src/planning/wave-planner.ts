@@ -22,6 +22,8 @@
  *    cut-off instant or `toMs`, so a group has few tiers). Within a tier orders are sorted by SKU signature, the
  *    order's SKUs ranked by popularity, rarest first: identical signatures form one bucket, and buckets that
  *    share their rarest SKUs are adjacent, so the long-tail SKUs of a wave are visited once.
+ *    When the work due by a deadline exceeds the time left, a tier is sorted within arrival blocks of four
+ *    waves' capacity instead (oldest block first), so that overload leaves the newest orders over.
  * 2. Earliest deadline first: the next wave serves the tier with the earliest deadline (ties: W1, W2, W3, then
  *    courier order), walking its sorted orders and taking every one that fits (first fit, giving up after 64
  *    misfits in a row); spare room goes to the same group's later tiers. An order that cannot fit even an
@@ -142,6 +144,7 @@ const MINUTE_MS = 60_000;
 const CLASSES: WaveClass[] = ['W1', 'W2', 'W3'];
 const MAX_MISFITS = 64;
 const MAX_TARGETS = 8;
+const ARRIVAL_BLOCK_WAVES = 4;
 const EPS = 1e-9;
 
 interface Prepared {
@@ -375,7 +378,38 @@ function plan(input: WavePlanningInput, strategy: Strategy): WavePlan {
       ? (a: number, b: number) => byIdx[a]!.placed - byIdx[b]!.placed || a - b
       : (a: number, b: number) => compareKeys(byIdx[a]!.key, byIdx[b]!.key) || a - b;
   const tiers = [...tierMap.values()].sort((a, b) => a.deadline - b.deadline || a.group - b.group);
-  for (const t of tiers) t.orders.sort(compare);
+  // Overload: when the work due by a deadline (this tier and every earlier one) needs more time than there is,
+  // some of it will be left over. Then the tier is batched within arrival blocks of ARRIVAL_BLOCK_WAVES waves,
+  // oldest block first, so that the newest orders are the ones left over, not those with rare SKUs.
+  const block = new Map<number, number>();
+  let dueMs = 0;
+  for (const t of tiers) {
+    let lines = 0;
+    let units = 0;
+    for (const idx of t.orders) {
+      lines += byIdx[idx]!.lines;
+      units += byIdx[idx]!.units;
+    }
+    dueMs += Math.max(lines / pickPerMs, units / packPerMs);
+    if (strategy === 'fcfs' || dueMs <= t.deadline - fromMs) continue;
+    const perBlockLines = capLines(slotMs) * ARRIVAL_BLOCK_WAVES;
+    const perBlockUnits = capUnits(slotMs) * ARRIVAL_BLOCK_WAVES;
+    let b = 0;
+    lines = 0;
+    units = 0;
+    for (const idx of [...t.orders].sort((x, y) => byIdx[x]!.placed - byIdx[y]!.placed || x - y)) {
+      const p = byIdx[idx]!;
+      if (lines + p.lines > perBlockLines || units + p.units > perBlockUnits) {
+        b++;
+        lines = 0;
+        units = 0;
+      }
+      lines += p.lines;
+      units += p.units;
+      block.set(idx, b);
+    }
+  }
+  for (const t of tiers) t.orders.sort((a, b) => (block.get(a) ?? 0) - (block.get(b) ?? 0) || compare(a, b));
   const tiersOfGroup = new Map<number, Tier[]>();
   for (const t of tiers) {
     const list = tiersOfGroup.get(t.group) ?? [];
