@@ -1,7 +1,14 @@
 /** Every activity implementation class; the worker registers their methods by name. */
+import { AuditActivitiesImpl } from './audit/audit.activities';
 import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
+import { TaskActivitiesImpl } from './tasks/tasks.activities';
 
-export { ProbeActivitiesImpl, ProjectionActivitiesImpl };
+export { AuditActivitiesImpl, ProbeActivitiesImpl, ProjectionActivitiesImpl, TaskActivitiesImpl };
 
-export const activityProviders = [ProbeActivitiesImpl, ProjectionActivitiesImpl];
+export const activityProviders = [
+  ProbeActivitiesImpl,
+  ProjectionActivitiesImpl,
+  TaskActivitiesImpl,
+  AuditActivitiesImpl,
+];

@@ -1,4 +1,5 @@
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and from dist/. */
 import { Foundation1763770000000 } from './1763770000000-Foundation';
+import { Tracking1763780000000 } from './1763780000000-Tracking';
 
-export const migrations = [Foundation1763770000000];
+export const migrations = [Foundation1763770000000, Tracking1763780000000];

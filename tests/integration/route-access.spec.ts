@@ -28,7 +28,7 @@ export function admittedRoles(rule: Rule): Set<Role> | 'public' {
   const out = new Set<Role>();
   for (const grant of rule.allow) {
     if (grant === 'public') return 'public';
-    if (grant === 'signed-in') ROLES.forEach((r) => out.add(r));
+    if (grant === 'signed-in' || grant === 'task(role, scope)') ROLES.forEach((r) => out.add(r));
     else if (grant === 'internal') INTERNAL.forEach((r) => out.add(r));
     else if ((ROLES as readonly string[]).includes(grant)) out.add(grant as Role);
     else {

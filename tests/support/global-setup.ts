@@ -5,7 +5,8 @@
  */
 // The setup runs outside jest's module registry (no moduleNameMapper): resolve the @peakstock/* aliases here.
 import 'tsconfig-paths/register';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -16,6 +17,25 @@ import { ENV } from './stack';
 const ROOT = path.resolve(__dirname, '..', '..');
 const TEST_PG_PORT = Number(process.env.TEST_PG_PORT || 54339);
 const TEST_TEMPORAL_PORT = Number(process.env.TEST_TEMPORAL_PORT || 17299);
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The usual port, or (when another test run holds it) a free one, so two runs on one machine coexist. */
+async function choosePort(preferred: number, span: number): Promise<{ port: number; usual: boolean }> {
+  if (await portFree(preferred)) return { port: preferred, usual: true };
+  for (let i = 0; i < 50; i++) {
+    const port = preferred + 10 + Math.floor(Math.random() * span);
+    if ((await portFree(port)) && (await portFree(port + 1)) && (await portFree(port + 2)))
+      return { port, usual: false };
+  }
+  throw new Error(`no free port near ${preferred}`);
+}
 
 type Stoppable = { stop(): Promise<void> };
 const g = globalThis as unknown as { __peakstockStack?: Stoppable[] };
@@ -52,15 +72,14 @@ export default async function globalSetup(): Promise<void> {
   if (needDb) {
     let serverUrl = process.env.DATABASE_URL;
     if (!serverUrl) {
-      const pg = await startEmbeddedPostgres({
-        dataDir: path.join(ROOT, '.data', 'test'),
-        port: TEST_PG_PORT,
-        database: 'postgres',
-        log: say,
-      });
+      const { port, usual } = await choosePort(TEST_PG_PORT, 1000);
+      // A second concurrent run gets a throw-away cluster of its own (the data folder cannot be shared).
+      const dataDir = usual ? path.join(ROOT, '.data', 'test') : path.join(ROOT, '.data', `test-${port}`);
+      const pg = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', log: say });
       stack.push(pg);
+      if (!usual) stack.push({ stop: async () => rmSync(dataDir, { recursive: true, force: true }) });
       serverUrl = pg.url;
-      say(`embedded PostgreSQL on port ${TEST_PG_PORT}`);
+      say(`embedded PostgreSQL on port ${port}`);
     }
     // A fresh, migrated template per run; suites clone it (CREATE DATABASE … TEMPLATE) in milliseconds.
     const template = `peakstock_test_template`;
@@ -86,13 +105,19 @@ export default async function globalSetup(): Promise<void> {
     if (!cliPath)
       throw new Error('TEMPORAL_CLI is not set: run the tests with `npm test`, which finds or installs it');
     const [dev, bundle] = await Promise.all([
-      startTemporalDevServer({ cliPath, port: TEST_TEMPORAL_PORT, namespace: 'default', log: say }),
+      startTemporalDevServer({
+        cliPath,
+        port: (await choosePort(TEST_TEMPORAL_PORT, 1000)).port,
+        namespace: 'default',
+        log: say,
+      }),
       bundleWorkflowCode({ ...workflowBundleOptions(), logger: new DefaultLogger('WARN') }),
     ]);
     stack.push(dev);
-    const bundlePath = path.join(ROOT, '.data', 'test', 'workflow-bundle.js');
+    const bundlePath = path.join(ROOT, '.data', 'test', `workflow-bundle-${process.pid}.js`);
     mkdirSync(path.dirname(bundlePath), { recursive: true });
     writeFileSync(bundlePath, bundle.code);
+    stack.push({ stop: async () => rmSync(bundlePath, { force: true }) });
     process.env[ENV.temporalAddress] = dev.address;
     process.env[ENV.workflowBundle] = bundlePath;
     say(`Temporal dev server on ${dev.address}, workflows bundled`);

@@ -18,6 +18,12 @@ import { TemporalService } from './temporal/temporal.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 import { WorkflowsController } from './workflows/workflows.controller';
+import { AuditController } from './audit/audit.controller';
+import { OutboxService } from './outbox/outbox.service';
+import { ProgressEventsService } from './sse/progress-events.service';
+import { SseController } from './sse/sse.controller';
+import { TasksController } from './tasks/tasks.controller';
+import { TasksService } from './tasks/tasks.service';
 
 @Module({})
 export class ApiModule {
@@ -46,6 +52,9 @@ export class ApiModule {
         UsersController,
         ProbesController,
         WorkflowsController,
+        SseController,
+        TasksController,
+        AuditController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },
@@ -53,6 +62,9 @@ export class ApiModule {
         TokenService,
         ClockService,
         UsersService,
+        TasksService,
+        OutboxService,
+        ProgressEventsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -1,3 +1,4 @@
 export * from './progress';
 export * from './temporal';
 export * from './probe';
+export * from './tasks';

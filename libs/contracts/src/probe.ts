@@ -4,6 +4,7 @@
  */
 import type { BusinessClock } from '@peakstock/domain';
 import type { ProgressActor, WorkflowProgress } from './progress';
+import type { Role, TaskScope } from './tasks';
 
 export interface ProbeInput {
   probeId: string;
@@ -11,10 +12,13 @@ export interface ProbeInput {
   /** Business minutes to wait between the two writes. */
   waitMinutes: number;
   startedBy: ProgressActor;
+  /** Ask a person before the wait (a task in their inbox, reminder, escalation, expiry). */
+  approval?: { role: Role; scope: TaskScope; slaMinutes: number; escalateTo?: Role };
 }
 
 export interface ProbeResult {
   probeId: string;
+  outcome: 'done' | 'rejected' | 'expired';
   startedAt: string;
   finishedAt: string;
 }

@@ -75,11 +75,12 @@ export class TemporalService implements OnApplicationShutdown {
     workflowId: string,
     args: unknown[],
     typedSearchAttributes?: Parameters<Client['workflow']['start']>[1]['typedSearchAttributes'],
+    taskQueue = this.taskQueue,
   ): Promise<{ workflowId: string }> {
     try {
       const handle = await this.call(() =>
         this.client.workflow.start(workflowType, {
-          taskQueue: this.taskQueue,
+          taskQueue,
           workflowId,
           args,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

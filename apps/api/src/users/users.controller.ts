@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { notFound } from '@peakstock/domain';
-import { Allow } from '../auth/decorators';
+import type { AuthUser } from '../auth/auth-user';
+import { Allow, CurrentUser } from '../auth/decorators';
 import { ListQuery } from '../common/cursor';
 import { CreateUserDto } from './users.dto';
 import { UsersService } from './users.service';
@@ -15,8 +16,8 @@ export class UsersController {
   @Post()
   @Allow('admin')
   @ApiOperation({ summary: 'Create a user; the token is shown once, only its SHA-256 is stored' })
-  create(@Body() body: CreateUserDto) {
-    return this.users.create(body);
+  create(@Body() body: CreateUserDto, @CurrentUser() user: AuthUser) {
+    return this.users.create(body, user);
   }
 
   @Get()
@@ -28,7 +29,10 @@ export class UsersController {
   @Delete(':id')
   @Allow('admin')
   @ApiOperation({ summary: 'Revoke a user and their token' })
-  revoke(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound('user') })) id: string) {
-    return this.users.revoke(id);
+  revoke(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound('user') })) id: string,
+    @CurrentUser() user: AuthUser,
+  ) {
+    return this.users.revoke(id, user);
   }
 }

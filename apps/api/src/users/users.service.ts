@@ -3,7 +3,10 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@peakstock/config';
 import { notFound, validationFailed, type FieldError } from '@peakstock/domain';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
+import { insertAudit, queryRows } from '@peakstock/persistence';
+import type { AuthUser } from '../auth/auth-user';
 import { hashToken, newToken, TokenService } from '../auth/token.service';
+import { ClockService } from '../clock/clock.service';
 import type { CreateUserDto, UserView } from './users.dto';
 
 /** The bootstrap admin has a fixed id so that BOOTSTRAP_ADMIN_TOKEN refreshes the same user at every start. */
@@ -72,6 +75,7 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     private readonly db: DataSource,
     private readonly tokens: TokenService,
+    private readonly clock: ClockService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -87,27 +91,44 @@ export class UsersService implements OnApplicationBootstrap {
     this.log.log('bootstrap admin ready (BOOTSTRAP_ADMIN_TOKEN)');
   }
 
-  async create(dto: CreateUserDto): Promise<{ id: string; token: string; user: UserView }> {
+  async create(dto: CreateUserDto, by: AuthUser): Promise<{ id: string; token: string; user: UserView }> {
     const errors = checkScopes(dto);
     if (errors.length) throw validationFailed(errors);
     const token = newToken();
-    const rows: UserRow[] = await this.db.query(
-      `INSERT INTO users (name, role, email, locale, warehouses, channel, supplier, courier, token_hash)
+    const at = new Date(await this.clock.nowMs()).toISOString();
+    return this.db.transaction(async (tx) => {
+      const rows: UserRow[] = await tx.query(
+        `INSERT INTO users (name, role, email, locale, warehouses, channel, supplier, courier, token_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [
-        dto.name,
-        dto.role,
-        dto.email ?? null,
-        dto.locale ?? 'zh-CN',
-        dto.warehouses ?? [],
-        dto.channel ?? null,
-        dto.supplier ?? null,
-        dto.courier ?? null,
-        hashToken(token),
-      ],
-    );
-    const user = toView(rows[0]!);
-    return { id: user.id, token, user };
+        [
+          dto.name,
+          dto.role,
+          dto.email ?? null,
+          dto.locale ?? 'zh-CN',
+          dto.warehouses ?? [],
+          dto.channel ?? null,
+          dto.supplier ?? null,
+          dto.courier ?? null,
+          hashToken(token),
+        ],
+      );
+      const user = toView(rows[0]!);
+      await insertAudit(tx, {
+        at,
+        actor: { kind: 'user', id: by.id, name: by.name, role: by.role },
+        action: 'user.created',
+        target: { kind: 'user', id: user.id },
+        data: {
+          role: user.role,
+          warehouses: user.warehouses,
+          channel: user.channel,
+          supplier: user.supplier,
+          courier: user.courier,
+        },
+        idempotencyKey: `user.created:${user.id}`,
+      });
+      return { id: user.id, token, user };
+    });
   }
 
   async list(limit: number, cursor?: string): Promise<Page<UserView>> {
@@ -122,13 +143,25 @@ export class UsersService implements OnApplicationBootstrap {
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
-  async revoke(id: string): Promise<UserView> {
-    const rows: [UserRow[], number] = await this.db.query(
-      `UPDATE users SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *`,
-      [id],
-    );
-    const row = rows[0]?.[0];
-    if (!row) throw notFound('user');
+  async revoke(id: string, by: AuthUser): Promise<UserView> {
+    const at = new Date(await this.clock.nowMs()).toISOString();
+    const row = await this.db.transaction(async (tx) => {
+      const rows = await queryRows<UserRow>(
+        tx,
+        `UPDATE users SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *`,
+        [id],
+      );
+      const updated = rows[0];
+      if (!updated) throw notFound('user');
+      await insertAudit(tx, {
+        at,
+        actor: { kind: 'user', id: by.id, name: by.name, role: by.role },
+        action: 'user.revoked',
+        target: { kind: 'user', id },
+        idempotencyKey: `user.revoked:${id}`,
+      });
+      return updated;
+    });
     this.tokens.forgetUser(id);
     return toView(row);
   }

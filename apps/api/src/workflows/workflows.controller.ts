@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import type { WorkflowProgress } from '@peakstock/contracts';
 import { notFound } from '@peakstock/domain';
@@ -10,6 +10,10 @@ import { decodeCursor, ListQuery, pageOf } from '../common/cursor';
 export class ListWorkflowsQuery extends ListQuery {
   @IsOptional() @Matches(/^[a-z_]{1,40}$/) kind?: string;
   @IsOptional() @IsIn(['running', 'completed', 'failed', 'cancelled']) status?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/) sku?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/) warehouse?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/) saleEvent?: string;
+  @IsOptional() @IsString() @MaxLength(100) stage?: string;
 }
 
 /** Reads the PostgreSQL projection, so it answers fast and after Temporal's retention. */
@@ -21,7 +25,7 @@ export class WorkflowsController {
 
   @Get()
   @Allow('admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer')
-  @ApiOperation({ summary: 'Workflows, newest first' })
+  @ApiOperation({ summary: 'Workflows, newest first, by kind, SKU, warehouse, sale event, stage and status' })
   async list(@Query() q: ListWorkflowsQuery) {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, 2) as [string, string] | null;

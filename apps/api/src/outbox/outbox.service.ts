@@ -1,0 +1,139 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { queryRows } from '@peakstock/persistence';
+import { TemporalService } from '../temporal/temporal.service';
+
+interface OutboxRow {
+  id: string;
+  kind: 'start' | 'signal';
+  workflow_type: string | null;
+  workflow_id: string;
+  signal_name: string | null;
+  payload: { args?: unknown[]; taskQueue?: string; arg?: unknown };
+  created_at: Date;
+  attempts: number;
+}
+
+const BATCH = 50;
+/** A claimed row is another replica's to retry once this lease runs out (its holder may have died). */
+const LEASE_SECONDS = 30;
+const POLL_MS = 1_000;
+const MAX_ATTEMPTS = 25;
+
+/**
+ * Delivers outbox rows right after commit (kick) and on a poll (backstop), on every API replica. Rows are
+ * claimed with SKIP LOCKED under a lease, so replicas never deliver the same row at once; a redelivery after a
+ * crash is harmless: starts use the deterministic id (joining a running workflow, recognising a finished one),
+ * signals carry a dedupe key the workflow checks.
+ */
+@Injectable()
+export class OutboxService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Outbox');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly temporal: TemporalService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Call after committing a transaction that wrote outbox rows; coalesces concurrent kicks. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err: unknown) => this.log.warn(`relay pass failed: ${String(err)}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Delivers until nothing is due. Exposed for tests and for a synchronous flush. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await queryRows<OutboxRow>(
+        this.db,
+        `UPDATE outbox SET attempts = attempts + 1, available_at = now() + make_interval(secs => $2)
+          WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND available_at <= now()
+                        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [BATCH, LEASE_SECONDS],
+      );
+      if (rows.length === 0) return total;
+      total += rows.length;
+      // In id order: a start enqueued before a signal to the same workflow is delivered first.
+      rows.sort((a, b) => Number(a.id) - Number(b.id));
+      for (const row of rows) await this.deliverOne(row);
+      if (this.stopped) return total;
+    }
+  }
+
+  private async deliverOne(row: OutboxRow): Promise<void> {
+    try {
+      if (row.kind === 'start') await this.start(row);
+      else await this.signal(row);
+      await this.db.query('UPDATE outbox SET delivered_at = now(), last_error = NULL WHERE id = $1', [
+        row.id,
+      ]);
+    } catch (err) {
+      const giveUp = row.attempts >= MAX_ATTEMPTS || err instanceof WorkflowNotFoundError;
+      const backoff = Math.min(300, 2 ** Math.min(row.attempts, 8));
+      await this.db.query(
+        `UPDATE outbox SET last_error = $2,
+           available_at = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => $4) END
+         WHERE id = $1`,
+        [row.id, String(err).slice(0, 2000), giveUp, backoff],
+      );
+      if (giveUp)
+        this.log.error(`outbox row ${row.id} (${row.kind} ${row.workflow_id}) given up: ${String(err)}`);
+    }
+  }
+
+  private async start(row: OutboxRow): Promise<void> {
+    const client = this.temporal.client;
+    if (row.attempts > 1) {
+      // An earlier claim may have started it before dying: a run that began after the row was written is ours.
+      const existing = await this.temporal
+        .call(() => client.workflow.getHandle(row.workflow_id).describe())
+        .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)));
+      if (existing && existing.startTime.getTime() >= row.created_at.getTime() - 1_000) return;
+    }
+    await this.temporal.start(
+      row.workflow_type!,
+      row.workflow_type!,
+      row.workflow_id,
+      row.payload.args ?? [],
+      undefined,
+      row.payload.taskQueue,
+    );
+  }
+
+  private async signal(row: OutboxRow): Promise<void> {
+    await this.temporal.call(() =>
+      this.temporal.client.workflow.getHandle(row.workflow_id).signal(row.signal_name!, row.payload.arg),
+    );
+  }
+}

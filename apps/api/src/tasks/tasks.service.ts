@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import {
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { decisionUpdate, type DecisionResult, type TaskRecord, type TaskScope } from '@peakstock/contracts';
+import { DomainError, ErrorCodes, notFound } from '@peakstock/domain';
+import type { AuthUser } from '../auth/auth-user';
+import { decodeCursor, pageOf, type Page } from '../common/cursor';
+import { TemporalService } from '../temporal/temporal.service';
+
+/** API.md: a human decision is answered within 10 s, or 503 WORKER_UNAVAILABLE with nothing written. */
+export const DECISION_DEADLINE_MS = 10_000;
+
+interface TaskRow {
+  id: string;
+  workflow_id: string;
+  kind: string;
+  title: string;
+  role: TaskRecord['role'];
+  scope: TaskScope;
+  status: TaskRecord['status'];
+  due_at: Date;
+  expires_at: Date | null;
+  context: Record<string, unknown>;
+  escalation_level: number;
+  created_at: Date;
+  due_key: string;
+}
+
+const toRecord = (r: TaskRow): TaskRecord => ({
+  id: r.id,
+  workflowId: r.workflow_id,
+  kind: r.kind,
+  title: r.title,
+  role: r.role,
+  scope: r.scope,
+  status: r.status,
+  dueAt: r.due_at.toISOString(),
+  expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
+  context: r.context,
+  escalationLevel: r.escalation_level,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** Whether a task is for this caller: the task's role, and for scoped roles, the caller's own scope. */
+export function isForCaller(task: { role: string; scope: TaskScope }, user: AuthUser): boolean {
+  if (task.role !== user.role) return false;
+  switch (user.role) {
+    case 'warehouse_lead':
+      return !task.scope.warehouse || user.warehouses.includes(task.scope.warehouse);
+    case 'channel':
+      return !task.scope.channel || task.scope.channel === user.channel;
+    case 'partner':
+      return (
+        (!task.scope.supplier && !task.scope.courier) ||
+        (task.scope.supplier !== undefined && task.scope.supplier === user.supplier) ||
+        (task.scope.courier !== undefined && task.scope.courier === user.courier)
+      );
+    default:
+      return true;
+  }
+}
+
+@Injectable()
+export class TasksService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly temporal: TemporalService,
+  ) {}
+
+  /** The caller's open tasks, soonest due first. The scope filter is in SQL so pages stay full. */
+  async inbox(user: AuthUser, limit: number, cursor?: string): Promise<Page<TaskRecord>> {
+    const after = decodeCursor(cursor, 2) as [string, string] | null;
+    const rows: TaskRow[] = await this.db.query(
+      `SELECT *, due_at::text AS due_key FROM tasks
+        WHERE status = 'open' AND role = $1
+          AND ($1 <> 'warehouse_lead' OR scope->>'warehouse' IS NULL OR scope->>'warehouse' = ANY($2::text[]))
+          AND ($1 <> 'channel' OR scope->>'channel' IS NULL OR scope->>'channel' = $3)
+          AND ($1 <> 'partner' OR (scope->>'supplier' IS NULL AND scope->>'courier' IS NULL)
+               OR scope->>'supplier' = $4 OR scope->>'courier' = $5)
+          AND ($6::timestamptz IS NULL OR (due_at, id) > ($6::timestamptz, $7::text))
+        ORDER BY due_at, id LIMIT $8`,
+      [
+        user.role,
+        user.warehouses,
+        user.channel,
+        user.supplier,
+        user.courier,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        limit + 1,
+      ],
+    );
+    const page = pageOf(rows, limit, (r) => [r.due_key, r.id]);
+    return { items: page.items.map(toRecord), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * A human decision on a workflow's open task: role and scope are checked here (403), the workflow's
+   * validator refuses a wrong-state decision (409); nothing reaches history for a refusal.
+   */
+  async decide(
+    workflowId: string,
+    user: AuthUser,
+    input: { approve: boolean; comment?: string; qty?: number; taskKey?: string },
+  ): Promise<DecisionResult> {
+    const rows: TaskRow[] = await this.db.query(
+      `SELECT *, due_at::text AS due_key FROM tasks WHERE workflow_id = $1 ${input.taskKey ? 'AND id = $2' : ''}
+        ORDER BY (status = 'open') DESC, created_at DESC LIMIT 1`,
+      input.taskKey ? [workflowId, `${workflowId}/${input.taskKey}`] : [workflowId],
+    );
+    const task = rows[0];
+    if (!task) {
+      const exists: unknown[] = await this.db.query(
+        'SELECT 1 FROM workflow_projections WHERE workflow_id = $1',
+        [workflowId],
+      );
+      if (exists.length === 0) throw notFound('workflow');
+      throw new DomainError(ErrorCodes.INVALID_STATE, 'this workflow is not waiting for a decision');
+    }
+    if (!isForCaller(task, user)) {
+      throw new DomainError(
+        ErrorCodes.FORBIDDEN,
+        `this decision is for ${task.role}${task.scope.warehouse ? ` of ${task.scope.warehouse}` : ''}`,
+      );
+    }
+    if (task.status !== 'open')
+      throw new DomainError(ErrorCodes.INVALID_STATE, `the task is already ${task.status}`);
+    const notAfterMs = Date.now() + DECISION_DEADLINE_MS - 500;
+    try {
+      return await this.temporal.call(
+        () =>
+          this.temporal.client.workflow.getHandle(workflowId).executeUpdate(decisionUpdate, {
+            args: [
+              {
+                taskId: task.id,
+                approve: input.approve,
+                comment: input.comment,
+                qty: input.qty,
+                actor: { id: user.id, name: user.name, role: user.role },
+                notAfterMs,
+              },
+            ],
+          }),
+        DECISION_DEADLINE_MS,
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const type = (err.cause as { type?: string } | undefined)?.type;
+        if (type === 'DEADLINE_PASSED') throw workerUnavailable();
+        throw new DomainError(
+          ErrorCodes.INVALID_STATE,
+          (err.cause as Error | undefined)?.message ?? 'decision refused',
+        );
+      }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw workerUnavailable();
+      if (err instanceof WorkflowNotFoundError)
+        throw new DomainError(ErrorCodes.INVALID_STATE, 'the workflow has finished');
+      if (
+        err instanceof DomainError &&
+        err.code === ErrorCodes.TEMPORAL_UNAVAILABLE &&
+        (await this.temporalReachable())
+      ) {
+        throw workerUnavailable();
+      }
+      throw err;
+    }
+  }
+
+  private async temporalReachable(): Promise<boolean> {
+    return this.temporal
+      .call(() => this.temporal.client.workflowService.getSystemInfo({}), 2_000)
+      .then(() => true)
+      .catch(() => false);
+  }
+}
+
+const workerUnavailable = () =>
+  new DomainError(
+    ErrorCodes.WORKER_UNAVAILABLE,
+    'no worker answered within 10 s; the decision was not recorded, try again',
+  );

@@ -1,0 +1,20 @@
+/**
+ * TypeORM's postgres driver answers `UPDATE/DELETE … RETURNING` with `[rows, affected]` and everything else
+ * with `rows`; this gives rows either way.
+ */
+export async function queryRows<T>(
+  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  sql: string,
+  params?: unknown[],
+): Promise<T[]> {
+  const result = await db.query(sql, params);
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
