@@ -152,7 +152,7 @@ describe('email notifications over SMTP', () => {
     expect(other).toBe(messageId('alert:alert-42:resolved', 'lead@example.com'));
   });
 
-  it('passes extra headers through without letting them replace the notification key', async () => {
+  it('passes extra headers through without letting them replace the Message-ID or the notification key', async () => {
     const to = 'lead@example.com';
     await sender.send({
       to,
@@ -160,11 +160,12 @@ describe('email notifications over SMTP', () => {
       rendered: renderNotification('alert.notice', ALERT, { locale: 'en' }),
       messageId: messageId('k1', to),
       notificationKey: 'k1',
-      headers: { 'X-Tenant': 'acme', [NOTIFICATION_KEY_HEADER]: 'forged' },
+      headers: { 'X-Tenant': 'acme', 'x-peakstock-notification-key': 'forged', 'message-id': '<forged@x>' },
     });
     const { mail } = deliveries[0]!;
     expect(mail.headers.get('x-tenant')).toBe('acme');
     expect(mail.headers.get(NOTIFICATION_KEY_HEADER.toLowerCase())).toBe('k1');
+    expect(mail.messageId).toBe(messageId('k1', to));
   });
 
   it('fails without retry when the server refuses the only recipient', async () => {

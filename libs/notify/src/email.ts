@@ -27,7 +27,8 @@ export interface EmailSenderOptions {
 }
 
 export interface EmailMessage {
-  to: string | string[];
+  /** One recipient: the Message-ID is per recipient, so several recipients are several sends. */
+  to: string;
   /** Overrides the sender's default From. */
   from?: string;
   locale: Locale;
@@ -35,6 +36,7 @@ export interface EmailMessage {
   /** From `messageId(notificationKey, recipient)`, angle brackets included. */
   messageId: string;
   notificationKey: string;
+  /** Extra headers; they cannot replace Message-ID or the notification key header. */
   headers?: Record<string, string>;
 }
 
@@ -55,6 +57,8 @@ const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
 ]);
+
+const RESERVED_HEADERS = new Set(['message-id', NOTIFICATION_KEY_HEADER.toLowerCase()]);
 
 const addressText = (a: string | { address: string }): string => (typeof a === 'string' ? a : a.address);
 
@@ -125,7 +129,11 @@ export class EmailSender {
         ...(message.rendered.html ? { html: message.rendered.html } : {}),
         messageId: message.messageId,
         headers: {
-          ...message.headers,
+          ...Object.fromEntries(
+            Object.entries(message.headers ?? {}).filter(
+              ([name]) => !RESERVED_HEADERS.has(name.toLowerCase()),
+            ),
+          ),
           [NOTIFICATION_KEY_HEADER]: message.notificationKey,
           'Content-Language': message.locale,
           // Automated mail: tells auto-responders not to answer (RFC 3834).

@@ -29,7 +29,11 @@ export interface WebhookTarget {
 
 export interface WebhookMessage {
   rendered: RenderedMessage;
-  /** From `messageUuid(notificationKey, target)`: the same on every retry of this notification. */
+  /**
+   * From `messageUuid(notificationKey, recipient)`, the same on every retry of this notification. Use a stable
+   * name of the target as the recipient (e.g. `dingtalk:<subscription id>`), not the URL: the URL holds a
+   * credential and changes when it is rotated.
+   */
   messageId: string;
 }
 
@@ -199,12 +203,10 @@ export function buildWebhookRequest(
     case 'wecom':
       req = weComRequest(target, message);
       break;
-    default:
-      throw new NotificationError(
-        `unknown IM platform: ${String((target as { platform: unknown }).platform)}`,
-        'dingtalk',
-        false,
-      );
+    default: {
+      const unknown: never = target.platform;
+      throw new TypeError(`unknown IM platform: ${String(unknown)}`);
+    }
   }
   req.headers = {
     'Content-Type': 'application/json; charset=utf-8',
@@ -257,9 +259,10 @@ export class WebhookSender {
     readonly target: WebhookTarget,
     options: WebhookSenderOptions = {},
   ) {
-    if (!IM_PLATFORMS.includes(target.platform)) {
-      throw new NotificationError(`unknown IM platform: ${String(target.platform)}`, 'dingtalk', false);
-    }
+    // Subscriptions come from the database; a bad row should fail where it is configured, not at send time.
+    if (!IM_PLATFORMS.includes(target.platform))
+      throw new TypeError(`unknown IM platform: ${String(target.platform)}`);
+    new URL(target.url); // throws a TypeError for a malformed URL
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.now = options.now ?? Date.now;
   }
