@@ -54,6 +54,14 @@ describe('demand forecast (Holt, damped trend)', () => {
     expect(f.perMinute[239]! - f.perMinute[238]!).toBeLessThan(1e-3 * bound);
   });
 
+  it('reverts a short burst to the medium-term rate over long horizons instead of extrapolating it for hours', () => {
+    const { state, endMs } = feed(createDemandState(), [...flat(60, 5), ...flat(8, 60)]);
+    const f = forecastUnits(state, { nowMs: endMs, horizonMinutes: 240 });
+    expect(f.perMinute[0]!).toBeGreaterThan(40); // the burst is still believed in the next minutes
+    expect(f.perMinute[239]!).toBeLessThan(state.meanRate + 1);
+    expect(state.meanRate).toBeLessThan(20);
+  });
+
   it('stays flat for steady demand', () => {
     const { state, endMs } = feed(createDemandState(), flat(30, 20));
     const f = forecastUnits(state, { nowMs: endMs, horizonMinutes: 30 });
@@ -119,6 +127,12 @@ describe('cart → order leading indicator', () => {
     expect(state.cartConversion).toBeGreaterThan(0.4);
     expect(state.cartConversion).toBeLessThan(0.6);
     expect(state.cartConfidence).toBeGreaterThan(0.5);
+  });
+
+  it('follows a drop in conversion (carts that stop turning into orders) within minutes', () => {
+    const trained = feed(createDemandState(), orders, T0, carts);
+    const browsing = feed(trained.state, flat(15, 0), trained.endMs, carts.slice(0, 15));
+    expect(browsing.state.cartConversion).toBeLessThan(0.3);
   });
 
   it('defaults to the prior conversion and lag when data is thin', () => {

@@ -34,11 +34,22 @@ export interface DemandModelParams {
   minLagCorrelation: number;
   /** Number of closed minutes kept in the rings. */
   ringMinutes: number;
+  /** Half-life (minutes) of the weights of recent minutes in the conversion estimate (conversion drifts). */
+  conversionHalfLifeMinutes: number;
+  /** EWMA weight of the medium-term demand rate that long horizons revert to. */
+  meanAlpha: number;
+  /**
+   * Time constant (minutes) over which a forecast above the medium-term rate reverts to it: demand in live
+   * commerce is pulse-shaped, so a burst is not extrapolated for hours.
+   */
+  reversionMinutes: number;
+  /** Minutes of history before the trend is fully trusted (Holt's early trend is mostly start-up noise). */
+  trendWarmupMinutes: number;
 }
 
 export const DEFAULT_DEMAND_PARAMS: Readonly<DemandModelParams> = Object.freeze({
-  alpha: 0.3,
-  beta: 0.15,
+  alpha: 0.4,
+  beta: 0.2,
   phi: 0.9,
   baselineUp: 0.003,
   baselineDown: 0.1,
@@ -49,6 +60,10 @@ export const DEFAULT_DEMAND_PARAMS: Readonly<DemandModelParams> = Object.freeze(
   priorStrength: 50,
   minLagCorrelation: 0.3,
   ringMinutes: 60,
+  conversionHalfLifeMinutes: 15,
+  meanAlpha: 0.02,
+  reversionMinutes: 45,
+  trendWarmupMinutes: 5,
 });
 
 /** Beyond this many idle minutes the smoothing has decayed to (almost) nothing; the rest is skipped. */
@@ -71,6 +86,8 @@ export interface DemandState {
   trend: number;
   /** Slow, asymmetric EWMA of demand per minute (the quiet-time rate). */
   baseline: number;
+  /** Medium-term EWMA of demand per minute: what a burst reverts to over long horizons. */
+  meanRate: number;
   /** EWMA of cart adds per minute. */
   cartLevel: number;
   /** Learned cart → order conversion and lag, and how far to trust them (0 … 1). */
@@ -109,6 +126,7 @@ export function createDemandState(params: Partial<DemandModelParams> = {}): Dema
     level: 0,
     trend: 0,
     baseline: 0,
+    meanRate: 0,
     cartLevel: 0,
     cartConversion: p.priorConversion,
     cartLagMinutes: p.priorLagMinutes,
@@ -137,6 +155,14 @@ function sanitizeParams(params: Partial<DemandModelParams>): DemandModelParams {
     priorStrength: clamp(finiteOr(params.priorStrength, d.priorStrength), 1, 1e6),
     minLagCorrelation: clamp(finiteOr(params.minLagCorrelation, d.minLagCorrelation), 0, 1),
     ringMinutes: Math.round(clamp(finiteOr(params.ringMinutes, d.ringMinutes), maxLag + 5, 24 * 60)),
+    conversionHalfLifeMinutes: clamp(
+      finiteOr(params.conversionHalfLifeMinutes, d.conversionHalfLifeMinutes),
+      1,
+      24 * 60,
+    ),
+    meanAlpha: clamp(finiteOr(params.meanAlpha, d.meanAlpha), 0.001, 1),
+    reversionMinutes: clamp(finiteOr(params.reversionMinutes, d.reversionMinutes), 1, 7 * 24 * 60),
+    trendWarmupMinutes: clamp(finiteOr(params.trendWarmupMinutes, d.trendWarmupMinutes), 0, 240),
   };
 }
 
@@ -165,6 +191,7 @@ export function advanceDemand(state: DemandState, nowMs: number): DemandState {
     s.level = 0;
     s.trend = 0;
     s.cartLevel = 0;
+    s.meanRate = 0;
     s.baseline *= Math.pow(1 - s.params.baselineDown, Math.min(rest, 1e6));
     s.observedMinutes += rest;
   }
@@ -181,6 +208,7 @@ function closeBucket(s: DemandState, demand: number, carts: number): void {
     s.level = demand;
     s.trend = 0;
     s.baseline = demand;
+    s.meanRate = demand;
     s.cartLevel = carts;
   } else {
     const prevLevel = s.level;
@@ -189,12 +217,15 @@ function closeBucket(s: DemandState, demand: number, carts: number): void {
     s.trend = p.beta * (s.level - prevLevel) + (1 - p.beta) * damped;
     const g = demand > s.baseline ? p.baselineUp : p.baselineDown;
     s.baseline += g * (demand - s.baseline);
+    const mean = finiteOr(s.meanRate, s.level);
+    s.meanRate = mean + finiteOr(p.meanAlpha, DEFAULT_DEMAND_PARAMS.meanAlpha) * (demand - mean);
     s.cartLevel += p.cartAlpha * (carts - s.cartLevel);
   }
   // Non-finite values become 0 and -0 becomes 0 (JSON round trips must be exact).
   s.level = Number.isFinite(s.level) ? s.level + 0 : 0;
   s.trend = Number.isFinite(s.trend) ? s.trend + 0 : 0;
   if (!Number.isFinite(s.baseline) || s.baseline < 0) s.baseline = 0;
+  if (!Number.isFinite(s.meanRate) || s.meanRate < 0) s.meanRate = 0;
   if (!Number.isFinite(s.cartLevel) || s.cartLevel < 0) s.cartLevel = 0;
   s.observedMinutes += 1;
   s.recentDemand.push(demand);
@@ -210,8 +241,8 @@ function closeBucket(s: DemandState, demand: number, carts: number): void {
 /**
  * Learns the cart → order lag and conversion from the ring: for each lag L in 0 … maxLag, the Pearson
  * correlation of demand[t] with carts[t − L]; the best lag replaces the current one only when clearly better
- * (so it does not jitter), and the conversion for that lag is a shrunk ratio
- * (Σ demand + prior × strength) / (Σ carts + strength), bounded to [0, 1]. Confidence grows with the cart
+ * (so it does not jitter), and the conversion for that lag is a shrunk, recency-weighted ratio
+ * (Σ w·demand + prior × strength) / (Σ w·carts + strength), bounded to [0, 1]. Confidence grows with the cart
  * evidence and the correlation, so thin or unrelated cart data has little weight in the forecast.
  */
 function learnCartRelation(s: DemandState): void {
@@ -234,11 +265,18 @@ function learnCartRelation(s: DemandState): void {
     bestLag = s.cartLagMinutes;
     bestCorr = currentCorr;
   }
+  // Recent minutes weigh more: conversion drifts during an event (a pitch converts, browsing does not).
+  const decay = Math.pow(
+    0.5,
+    1 / finiteOr(p.conversionHalfLifeMinutes, DEFAULT_DEMAND_PARAMS.conversionHalfLifeMinutes),
+  );
   let sumD = 0;
   let sumC = 0;
-  for (let t = bestLag; t < n; t++) {
-    sumD += d[t]!;
-    sumC += c[t - bestLag]!;
+  let w = 1;
+  for (let t = n - 1; t >= bestLag; t--) {
+    sumD += w * d[t]!;
+    sumC += w * c[t - bestLag]!;
+    w *= decay;
   }
   s.cartLagMinutes = bestLag;
   s.cartCorrelation = clamp(bestCorr, -1, 1);

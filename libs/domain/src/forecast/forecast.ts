@@ -1,10 +1,10 @@
 /**
  * Demand forecast for the next minutes from a demand state: Holt's linear method with a damped trend (so a
  * rising spike is extrapolated but never to infinity), raised by the add-to-cart leading indicator (carts
- * already in the pipe convert with the learned conversion after the learned lag), and decaying to the baseline
- * after the sale window ends.
+ * already in the pipe convert with the learned conversion after the learned lag), reverting over long horizons
+ * from a burst to the medium-term rate, and decaying to the baseline after the sale window ends.
  */
-import { advanceDemand, type DemandState, openMinuteElapsed } from './demand-state';
+import { advanceDemand, DEFAULT_DEMAND_PARAMS, type DemandState, openMinuteElapsed } from './demand-state';
 import { clamp, finiteOr, MINUTE_MS, nonNegative } from './num';
 
 /** Longest forecast horizon, minutes (a week): bounds the size of `perMinute`. */
@@ -52,7 +52,10 @@ export function forecastUnits(state: DemandState, options: ForecastOptions): Dem
   // Nowcast: a partial Holt update with the open minute, weighted by how much of it has elapsed.
   // Before any closed minute the level is 0, so a single early order is not read as a high rate.
   const level = Math.max(0, s.level * (1 - p.alpha * frac) + p.alpha * s.openDemand);
-  const trend = finiteOr(s.trend, 0);
+  const warmup = finiteOr(p.trendWarmupMinutes, DEFAULT_DEMAND_PARAMS.trendWarmupMinutes);
+  const trend = finiteOr(s.trend, 0) * (warmup > 0 ? Math.min(1, s.observedMinutes / warmup) : 1);
+  const meanRate = nonNegative(finiteOr(s.meanRate, level));
+  const reversion = finiteOr(p.reversionMinutes, DEFAULT_DEMAND_PARAMS.reversionMinutes);
   const cartNow = Math.max(0, s.cartLevel * (1 - p.cartAlpha * frac) + p.cartAlpha * s.openCarts);
   const baseline = nonNegative(options.baselinePerMinute ?? s.baseline);
   const decay = clamp(finiteOr(options.decayMinutes, 10), 0.1, 24 * 60);
@@ -79,6 +82,8 @@ export function forecastUnits(state: DemandState, options: ForecastOptions): Dem
     const holt = Math.max(0, level + trend * dampSum);
     const cartImplied = s.cartConversion * cartsAt(open + j - 1 - s.cartLagMinutes);
     let f = cartImplied > holt ? holt + cartWeight * (cartImplied - holt) : holt;
+    // Bursts revert to the medium-term rate over long horizons (only downward: a lull is not filled in).
+    if (f > meanRate) f = meanRate + (f - meanRate) * Math.exp(-j / reversion);
     if (end !== null) {
       const after = (nowMs + (j - 0.5) * MINUTE_MS - end) / MINUTE_MS;
       if (after > 0 && f > baseline) f = baseline + (f - baseline) * Math.exp(-after / decay);
