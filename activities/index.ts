@@ -1,14 +1,16 @@
 /** Every activity implementation class; the worker registers their methods by name. */
 import { AuditActivitiesImpl } from './audit/audit.activities';
+import { NotificationActivitiesImpl } from './notifications/notifications.activities';
 import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
 import { TaskActivitiesImpl } from './tasks/tasks.activities';
 
-export { AuditActivitiesImpl, ProbeActivitiesImpl, ProjectionActivitiesImpl, TaskActivitiesImpl };
+export { AuditActivitiesImpl, NotificationActivitiesImpl, ProbeActivitiesImpl, ProjectionActivitiesImpl, TaskActivitiesImpl };
 
 export const activityProviders = [
   ProbeActivitiesImpl,
   ProjectionActivitiesImpl,
   TaskActivitiesImpl,
   AuditActivitiesImpl,
+  NotificationActivitiesImpl,
 ];

@@ -1,5 +1,6 @@
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and from dist/. */
 import { Foundation1763770000000 } from './1763770000000-Foundation';
 import { Tracking1763780000000 } from './1763780000000-Tracking';
+import { Notifications1763800000000 } from './1763800000000-Notifications';
 
-export const migrations = [Foundation1763770000000, Tracking1763780000000];
+export const migrations = [Foundation1763770000000, Tracking1763780000000, Notifications1763800000000];

@@ -9,7 +9,11 @@ import { ENV, requireEnv } from './stack';
 
 let runtimeInstalled = false;
 
-export async function startTestWorker(db: TestDatabase, taskQueue: string): Promise<INestApplicationContext> {
+export async function startTestWorker(
+  db: TestDatabase,
+  taskQueue: string,
+  env: Record<string, string> = {},
+): Promise<INestApplicationContext> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
@@ -17,6 +21,7 @@ export async function startTestWorker(db: TestDatabase, taskQueue: string): Prom
     TEMPORAL_TASK_QUEUE: taskQueue,
     WORKFLOW_BUNDLE: requireEnv(ENV.workflowBundle),
     LOG_LEVEL: 'silent',
+    ...env,
   });
   if (!runtimeInstalled) {
     // Quiet SDK logs in test output; the Runtime exists once per process, so a second install is refused.

@@ -53,9 +53,10 @@ describe('tasks, human decisions and audit (real dev server)', () => {
     });
     expect(res.status).toBe(202);
     const workflowId = res.body.workflowId as string;
+    // Settled: the stage is written last, after the task and its notification, so history stops growing here.
     await eventually(
-      () => inbox(approval.role === 'ops' ? users.ops.token : users.leadHz.token),
-      (items) => items.some((t) => t.workflowId === workflowId),
+      async () => (await api.call('GET', `/v1/workflows/${encodeURIComponent(workflowId)}`)).body,
+      (p) => p?.stage === 'awaiting approval',
     );
     return workflowId;
   };

@@ -6,3 +6,17 @@ export const dbWrite: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
+
+/**
+ * Notifications: at least once, so retried until sent; a rejection (bad address, wrong webhook) is final.
+ * Bounded per attempt (the SMTP and webhook clients time out well within it).
+ */
+export const notify: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['NotificationRejected', 'BadNotification'],
+  },
+};

@@ -9,16 +9,18 @@ import {
   decisionUpdate,
   type AuditActivities,
   type DecisionInput,
+  type NotificationActivities,
   type TaskActivities,
   type TaskRecord,
   type TaskSpec,
 } from '@peakstock/contracts';
-import { dbWrite } from './activity-presets';
+import { dbWrite, notify } from './activity-presets';
 import type { BusinessTime } from './business-time';
 import type { ProgressTracker } from './progress';
 
 const { openTask, remindTask, escalateTask, closeTask } = proxyActivities<TaskActivities>(dbWrite);
 const { recordAudit } = proxyActivities<AuditActivities>(dbWrite);
+const { sendNotification } = proxyActivities<NotificationActivities>(notify);
 
 export type TaskOutcome = { outcome: 'decided'; decision: DecisionInput } | { outcome: 'expired' };
 
@@ -98,6 +100,15 @@ export class HumanTasks {
     };
     await openTask(task);
     this.open.set(id, task);
+    const tell = (kind: string, suffix: string, extra: Record<string, unknown> = {}) =>
+      sendNotification({
+        key: `${id}:${suffix}`,
+        kind,
+        data: { taskId: id, taskTitle: task.title, dueAt: task.dueAt, workflowId: task.workflowId, ...extra },
+        scope: { warehouse: task.scope.warehouse },
+        audience: { role: task.role, scope: task.scope },
+      });
+    await tell('task.assigned', 'assigned');
     const waiting = () => ({
       who: `${task.role}${Object.values(task.scope).length ? ` (${Object.values(task.scope).join(', ')})` : ''}`,
       what: spec.title,
@@ -109,6 +120,7 @@ export class HumanTasks {
     const remindAt = created + Math.round(sla * (spec.reminderShare ?? 0.5));
     if (!(await this.time.conditionUntil(isDecided, remindAt))) {
       await remindTask({ taskId: id, at: this.time.nowIso() });
+      await tell('task.reminder', 'reminder');
     }
     if (!(await this.time.conditionUntil(isDecided, due)) && spec.escalateTo) {
       due = expires;
@@ -144,6 +156,7 @@ export class HumanTasks {
       data: { taskId: id },
       idempotencyKey: `expired:${id}`,
     });
+    await tell('task.expired', 'expired', { expiredAt: at });
     return { outcome: 'expired' };
   }
 }

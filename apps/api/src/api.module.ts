@@ -19,6 +19,7 @@ import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { AuditController } from './audit/audit.controller';
+import { SubscriptionsController } from './notifications/subscriptions.controller';
 import { OutboxService } from './outbox/outbox.service';
 import { ProgressEventsService } from './sse/progress-events.service';
 import { SseController } from './sse/sse.controller';
@@ -55,6 +56,7 @@ export class ApiModule {
         SseController,
         TasksController,
         AuditController,
+        SubscriptionsController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },

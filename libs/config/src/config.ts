@@ -41,6 +41,12 @@ const schema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(1000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('PeakStock <noreply@peakstock.local>'),
+  CONSOLE_URL: z.string().url().default('http://127.0.0.1:3000'),
 });
 
 export interface AppConfig {
@@ -62,6 +68,8 @@ export interface AppConfig {
   logLevel: string;
   rateLimit: { perSecond: number; burst: number };
   tokenCacheSeconds: number;
+  /** Email is off (logged as skipped) without SMTP_URL; IM webhooks need no configuration here. */
+  notify: { smtpUrl?: string; mailFrom: string; consoleUrl: string };
 }
 
 export class ConfigError extends Error {
@@ -114,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
+    notify: { smtpUrl: e.SMTP_URL, mailFrom: e.MAIL_FROM, consoleUrl: e.CONSOLE_URL.replace(/\/$/, '') },
   };
 }

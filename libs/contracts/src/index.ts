@@ -2,3 +2,4 @@ export * from './progress';
 export * from './temporal';
 export * from './probe';
 export * from './tasks';
+export * from './notifications';
