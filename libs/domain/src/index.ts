@@ -3,3 +3,4 @@ export * from './errors';
 export * from './forecast';
 export * from './planning';
 export * from './alerts';
+export * from './stock/allocation';
