@@ -1,6 +1,14 @@
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and from dist/. */
 import { Foundation1763770000000 } from './1763770000000-Foundation';
 import { Tracking1763780000000 } from './1763780000000-Tracking';
+import { MasterData1763790000000 } from './1763790000000-MasterData';
 import { Notifications1763800000000 } from './1763800000000-Notifications';
+import { StockPool1763810000000 } from './1763810000000-StockPool';
 
-export const migrations = [Foundation1763770000000, Tracking1763780000000, Notifications1763800000000];
+export const migrations = [
+  Foundation1763770000000,
+  Tracking1763780000000,
+  MasterData1763790000000,
+  Notifications1763800000000,
+  StockPool1763810000000,
+];

@@ -25,6 +25,12 @@ import { ProgressEventsService } from './sse/progress-events.service';
 import { SseController } from './sse/sse.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { TasksService } from './tasks/tasks.service';
+import { MasterDataModule } from './master-data/master-data.module';
+import { GeoService } from './stock/geo.service';
+import { OrdersController } from './stock/orders.controller';
+import { OrdersService } from './stock/orders.service';
+import { StockController } from './stock/stock.controller';
+import { StockService } from './stock/stock.service';
 
 @Module({})
 export class ApiModule {
@@ -45,6 +51,7 @@ export class ApiModule {
           },
         }),
         DatabaseModule,
+        MasterDataModule,
       ],
       controllers: [
         HealthController,
@@ -57,6 +64,8 @@ export class ApiModule {
         TasksController,
         AuditController,
         SubscriptionsController,
+        StockController,
+        OrdersController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },
@@ -67,6 +76,9 @@ export class ApiModule {
         TasksService,
         OutboxService,
         ProgressEventsService,
+        GeoService,
+        OrdersService,
+        StockService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -6,3 +6,4 @@ export * from './clock.repository';
 export * from './audit.repository';
 export * from './outbox.repository';
 export * from './query';
+export * from './stock.repository';

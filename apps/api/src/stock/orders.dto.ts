@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ListQuery } from '../common/cursor';
+
+export const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
+
+export class OrderLineDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
+  @ApiProperty({ minimum: 1 }) @IsInt() @Min(1) @Max(1_000_000) qty!: number;
+}
+
+export class CreateOrderDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) channel!: string;
+  @ApiProperty({ description: "the channel's own order id; (channel, externalId) identifies the order" })
+  @IsString()
+  @Length(1, 128)
+  externalId!: string;
+  @ApiProperty({ description: "the buyer's region code" }) @Matches(CODE, CODE_REASON) region!: string;
+  @ApiProperty({ type: [OrderLineDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  lines!: OrderLineDto[];
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) paidAt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) shipBy?: string;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() presale?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() custom?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) liveSessionId?: string;
+}
+
+export class ListOrdersQuery extends ListQuery {
+  @IsOptional() @Matches(CODE) channel?: string;
+  @IsOptional() @IsIn(['accepted', 'cancelled', 'shipped', 'oversold']) status?: string;
+  @IsOptional() @Matches(CODE) sku?: string;
+}
+
+export class AdjustmentDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) warehouse!: string;
+  @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
+  @ApiProperty({ description: 'signed units, not zero' })
+  @IsInt()
+  @Min(-10_000_000)
+  @Max(10_000_000)
+  qty!: number;
+  @ApiProperty() @IsString() @Length(1, 500) reason!: string;
+  @ApiProperty()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'idempotencyKey must be 1-200 visible ASCII characters' })
+  idempotencyKey!: string;
+}
+
+export class StockQuery {
+  @IsOptional() @Matches(CODE) sku?: string;
+  @IsOptional() @Matches(CODE) warehouse?: string;
+}
+
+export class LedgerQuery extends ListQuery {
+  @IsOptional() @Matches(CODE) sku?: string;
+  @IsOptional() @Matches(CODE) warehouse?: string;
+}

@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  DomainError,
+  ErrorCodes,
+  notFound,
+  planAllocation,
+  validationFailed,
+  type Allocation,
+  type FieldError,
+} from '@peakstock/domain';
+import { applyLedger, queryRows, StockUnavailableError, type LedgerEntry } from '@peakstock/persistence';
+import type { AuthUser } from '../auth/auth-user';
+import { ClockService } from '../clock/clock.service';
+import { decodeCursor, pageOf, type Page } from '../common/cursor';
+import { setResponseStatus } from '../common/http-status';
+import { MasterDataLookup } from '../master-data/master-data.lookup';
+import { GeoService } from './geo.service';
+import type { CreateOrderDto, ListOrdersQuery } from './orders.dto';
+
+/** Re-plans after losing a race for the last units; past this, the order is answered as out of stock. */
+const MAX_ATTEMPTS = 8;
+
+export interface OrderBody {
+  id: string;
+  status: 'accepted';
+  allocations: Allocation[];
+}
+
+export interface OrderView {
+  id: string;
+  channel: string;
+  externalId: string;
+  region: string;
+  status: string;
+  lines: { sku: string; qty: number }[];
+  allocations: Allocation[];
+  paidAt: string | null;
+  shipBy: string | null;
+  presale: boolean;
+  custom: boolean;
+  liveSessionId: string | null;
+  createdAt: string;
+  cancelledAt: string | null;
+}
+
+const canonicalHash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
+
+/** What identifies an order's content: a replay with other lines is a conflict, not the same order. */
+function requestHash(dto: CreateOrderDto): string {
+  return canonicalHash({
+    region: dto.region,
+    lines: [...dto.lines].sort((a, b) => (a.sku < b.sku ? -1 : 1)).map((l) => [l.sku, l.qty]),
+    paidAt: dto.paidAt ?? null,
+    shipBy: dto.shipBy ?? null,
+    presale: dto.presale ?? false,
+    custom: dto.custom ?? false,
+    liveSessionId: dto.liveSessionId ?? null,
+  });
+}
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: ClockService,
+    private readonly lookup: MasterDataLookup,
+    private readonly geo: GeoService,
+  ) {}
+
+  /**
+   * Reserves every line or none (API.md orders contract). 201 with the allocations; an accepted
+   * (channel, externalId) again → 200 with the first body; OUT_OF_STOCK → nothing reserved, logged as demand.
+   */
+  async place(dto: CreateOrderDto, user: AuthUser, reply: object): Promise<OrderBody> {
+    if (user.role === 'channel' && user.channel !== dto.channel) {
+      throw new DomainError(ErrorCodes.FORBIDDEN, `a channel user may only post orders for ${user.channel}`);
+    }
+    const hash = requestHash(dto);
+    const replay = await this.replay(dto, hash);
+    if (replay) {
+      setResponseStatus(reply, 200);
+      return replay;
+    }
+    await this.validateReferences(dto);
+    const skus = dto.lines.map((l) => l.sku);
+    for (let attempt = 1; ; attempt++) {
+      const at = new Date(await this.clock.nowMs()).toISOString();
+      const available: { warehouse: string; sku: string; available: number }[] = await this.db.query(
+        `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
+          WHERE sku = ANY($1::text[]) AND on_hand - reserved - locked > 0`,
+        [skus],
+      );
+      const byWarehouse = new Map<string, Record<string, number>>();
+      for (const r of available)
+        byWarehouse.set(r.warehouse, { ...byWarehouse.get(r.warehouse), [r.sku]: r.available });
+      const distances = await this.geo.distances(dto.region, [...byWarehouse.keys()]);
+      const plan = planAllocation(
+        dto.lines,
+        [...byWarehouse].map(([warehouse, avail]) => ({
+          warehouse,
+          available: avail,
+          distanceKm: distances.get(warehouse)!,
+        })),
+      );
+      if (!plan.ok || attempt > MAX_ATTEMPTS) {
+        const short = plan.ok
+          ? dto.lines.map((l) => ({ sku: l.sku, requested: l.qty, available: 0 }))
+          : plan.short;
+        await this.recordDemand(dto, at, false);
+        throw new DomainError(
+          ErrorCodes.OUT_OF_STOCK,
+          'not enough stock for this order; nothing was reserved',
+          undefined,
+          {
+            lines: short,
+          },
+        );
+      }
+      try {
+        const body = await this.db.transaction(async (tx) => {
+          const inserted = await queryRows<{ id: string }>(
+            tx,
+            `INSERT INTO orders (channel, external_id, region, status, request_hash, lines, response, paid_at, ship_by,
+                                 presale, custom, live_session_id, created_at)
+             VALUES ($1, $2, $3, 'accepted', $4, $5, '{}', $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
+            [
+              dto.channel,
+              dto.externalId,
+              dto.region,
+              hash,
+              JSON.stringify(dto.lines),
+              dto.paidAt ?? null,
+              dto.shipBy ?? null,
+              dto.presale ?? false,
+              dto.custom ?? false,
+              dto.liveSessionId ?? null,
+              at,
+            ],
+          );
+          const id = inserted[0]?.id;
+          if (!id) return null; // a concurrent twin committed first
+          const entries: LedgerEntry[] = plan.allocations.map((a) => ({
+            warehouse: a.warehouse,
+            sku: a.sku,
+            kind: 'reservation',
+            dReserved: a.qty,
+            idempotencyKey: `order:${id}:reserve:${a.warehouse}:${a.sku}`,
+            actor: { kind: 'user', id: user.id },
+            cause: { orderId: id, channel: dto.channel, externalId: dto.externalId },
+            at,
+          }));
+          await applyLedger(tx, entries);
+          await this.insertAllocations(tx, id, plan.allocations);
+          const result: OrderBody = { id, status: 'accepted', allocations: plan.allocations };
+          await tx.query('UPDATE orders SET response = $2 WHERE id = $1', [id, JSON.stringify(result)]);
+          await this.recordDemand(dto, at, true, tx);
+          return result;
+        });
+        if (body) return body;
+        const twin = await this.replay(dto, hash);
+        if (twin) {
+          setResponseStatus(reply, 200);
+          return twin;
+        }
+      } catch (err) {
+        if (!(err instanceof StockUnavailableError)) throw err;
+        // Another order took the units between our read and our write: read again and re-plan.
+      }
+    }
+  }
+
+  private async replay(dto: CreateOrderDto, hash: string): Promise<OrderBody | null> {
+    const rows: { request_hash: string; response: OrderBody }[] = await this.db.query(
+      'SELECT request_hash, response FROM orders WHERE channel = $1 AND external_id = $2',
+      [dto.channel, dto.externalId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (row.request_hash !== hash) {
+      throw new DomainError(
+        ErrorCodes.IDEMPOTENCY_CONFLICT,
+        'this externalId was already used for another order on this channel',
+      );
+    }
+    return row.response;
+  }
+
+  private async validateReferences(dto: CreateOrderDto): Promise<void> {
+    const errors: FieldError[] = [];
+    const seen = new Map<string, number>();
+    dto.lines.forEach((l, i) => {
+      if (seen.has(l.sku))
+        errors.push({ field: `lines[${i}].sku`, reason: `duplicate of lines[${seen.get(l.sku)}]` });
+      else seen.set(l.sku, i);
+    });
+    const [missingChannel, missingSkus, regionOk] = await Promise.all([
+      this.lookup.missingChannels([dto.channel]),
+      this.lookup.missingSkus(dto.lines.map((l) => l.sku)),
+      this.geo.regionExists(dto.region),
+    ]);
+    if (missingChannel.length) errors.push({ field: 'channel', reason: 'unknown channel' });
+    if (!regionOk) errors.push({ field: 'region', reason: 'unknown region' });
+    dto.lines.forEach((l, i) => {
+      if (missingSkus.includes(l.sku)) errors.push({ field: `lines[${i}].sku`, reason: 'unknown SKU' });
+    });
+    if (dto.paidAt && dto.shipBy && Date.parse(dto.shipBy) < Date.parse(dto.paidAt)) {
+      errors.push({ field: 'shipBy', reason: 'is before paidAt' });
+    }
+    if (errors.length) throw validationFailed(errors);
+  }
+
+  private async insertAllocations(
+    tx: { query(sql: string, p?: unknown[]): Promise<unknown> },
+    orderId: string,
+    allocations: Allocation[],
+  ) {
+    const params: unknown[] = [];
+    const rows = allocations.map((a, i) => {
+      params.push(orderId, a.warehouse, a.sku, a.qty);
+      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`;
+    });
+    await tx.query(
+      `INSERT INTO order_allocations (order_id, warehouse, sku, qty) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+
+  /** Every attempt is demand (a sold-out SKU still has buyers); the forecast reads this. */
+  private async recordDemand(
+    dto: CreateOrderDto,
+    at: string,
+    accepted: boolean,
+    db: { query(sql: string, p?: unknown[]): Promise<unknown> } = this.db,
+  ): Promise<void> {
+    const params: unknown[] = [];
+    const rows = dto.lines.map((l, i) => {
+      params.push(at, dto.channel, l.sku, l.qty, accepted, dto.region, dto.externalId);
+      return `(${Array.from({ length: 7 }, (_, j) => `$${i * 7 + j + 1}`).join(', ')})`;
+    });
+    await db.query(
+      `INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+
+  /** Idempotent: a cancelled order answers as cancelled; a shipped one cannot be cancelled (409). */
+  async cancel(orderId: string, user: AuthUser): Promise<OrderView> {
+    const order = await this.find(orderId, user);
+    if (order.status === 'shipped')
+      throw new DomainError(ErrorCodes.INVALID_STATE, 'a shipped order cannot be cancelled');
+    if (order.status === 'accepted') {
+      const at = new Date(await this.clock.nowMs()).toISOString();
+      await this.db.transaction(async (tx) => {
+        const changed = await queryRows<{ id: string }>(
+          tx,
+          `UPDATE orders SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status = 'accepted' RETURNING id`,
+          [orderId, at],
+        );
+        if (changed.length === 0) return; // a concurrent cancel won
+        await applyLedger(
+          tx,
+          order.allocations.map((a) => ({
+            warehouse: a.warehouse,
+            sku: a.sku,
+            kind: 'release',
+            dReserved: -a.qty,
+            idempotencyKey: `order:${orderId}:release:${a.warehouse}:${a.sku}`,
+            actor: { kind: 'user', id: user.id },
+            cause: { orderId, reason: 'cancelled' },
+            at,
+          })),
+        );
+      });
+    }
+    return this.find(orderId, user);
+  }
+
+  /** Another channel's order is not found (404), never forbidden: its existence is not the caller's business. */
+  async find(orderId: string, user: AuthUser): Promise<OrderView> {
+    if (!/^[0-9a-f-]{36}$/i.test(orderId)) throw notFound('order');
+    const page = await this.query(
+      { id: orderId, channel: user.role === 'channel' ? (user.channel ?? '') : undefined },
+      1,
+    );
+    const order = page.items[0];
+    if (!order) throw notFound('order');
+    return order;
+  }
+
+  async list(q: ListOrdersQuery, user: AuthUser): Promise<Page<OrderView>> {
+    if (user.role === 'channel' && q.channel && q.channel !== user.channel)
+      return { items: [], nextCursor: null };
+    const channel = user.role === 'channel' ? (user.channel ?? '') : q.channel;
+    return this.query({ channel, status: q.status, sku: q.sku, cursor: q.cursor }, q.limit ?? 50);
+  }
+
+  private async query(
+    f: { id?: string; channel?: string; status?: string; sku?: string; cursor?: string },
+    limit: number,
+  ): Promise<Page<OrderView>> {
+    const after = decodeCursor(f.cursor, 2) as [string, string] | null;
+    const rows: {
+      id: string;
+      channel: string;
+      external_id: string;
+      region: string;
+      status: string;
+      lines: { sku: string; qty: number }[];
+      allocations: Allocation[] | null;
+      paid_at: Date | null;
+      ship_by: Date | null;
+      presale: boolean;
+      custom: boolean;
+      live_session_id: string | null;
+      created_at: Date;
+      created_key: string;
+      cancelled_at: Date | null;
+    }[] = await this.db.query(
+      `SELECT o.*, o.created_at::text AS created_key,
+              (SELECT json_agg(json_build_object('warehouse', a.warehouse, 'sku', a.sku, 'qty', a.qty) ORDER BY a.warehouse, a.sku)
+                 FROM order_allocations a WHERE a.order_id = o.id) AS allocations
+         FROM orders o
+        WHERE ($1::uuid IS NULL OR o.id = $1) AND ($2::text IS NULL OR o.channel = $2) AND ($3::text IS NULL OR o.status = $3)
+          AND ($4::text IS NULL OR o.lines @> jsonb_build_array(jsonb_build_object('sku', $4::text)))
+          AND ($5::timestamptz IS NULL OR (o.created_at, o.id) > ($5::timestamptz, $6::uuid))
+        ORDER BY o.created_at, o.id LIMIT $7`,
+      [
+        f.id ?? null,
+        f.channel ?? null,
+        f.status ?? null,
+        f.sku ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        limit + 1,
+      ],
+    );
+    const page = pageOf(rows, limit, (r) => [r.created_key, r.id]);
+    return {
+      items: page.items.map((r) => ({
+        id: r.id,
+        channel: r.channel,
+        externalId: r.external_id,
+        region: r.region,
+        status: r.status,
+        lines: r.lines,
+        allocations: r.allocations ?? [],
+        paidAt: r.paid_at?.toISOString() ?? null,
+        shipBy: r.ship_by?.toISOString() ?? null,
+        presale: r.presale,
+        custom: r.custom,
+        liveSessionId: r.live_session_id,
+        createdAt: r.created_at.toISOString(),
+        cancelledAt: r.cancelled_at?.toISOString() ?? null,
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+}

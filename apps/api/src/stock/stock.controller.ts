@@ -1,0 +1,65 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { Allow, CurrentUser } from '../auth/decorators';
+import { AdjustmentDto, LedgerQuery, StockQuery } from './orders.dto';
+import { StockService } from './stock.service';
+
+const INTERNAL = ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] as const;
+
+const csvCell = (v: unknown) => {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+@ApiTags('stock')
+@ApiBearerAuth()
+@Controller('v1')
+export class StockController {
+  constructor(private readonly stock: StockService) {}
+
+  @Get('stock')
+  @Allow(...INTERNAL)
+  @ApiOperation({
+    summary: 'Levels per warehouse and SKU: onHand, reserved, locked, inbound, onOrder, available',
+  })
+  async levels(@Query() q: StockQuery) {
+    return { items: await this.stock.levels(q) };
+  }
+
+  @Get('stock.csv')
+  @Allow(...INTERNAL)
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @Header('Content-Disposition', 'attachment; filename="stock.csv"')
+  async csv(@Query() q: StockQuery): Promise<string> {
+    const items = await this.stock.levels(q);
+    const head = 'warehouse,sku,onHand,reserved,locked,inbound,onOrder,available';
+    return (
+      [
+        head,
+        ...items.map((i) =>
+          [i.warehouse, i.sku, i.onHand, i.reserved, i.locked, i.inbound, i.onOrder, i.available]
+            .map(csvCell)
+            .join(','),
+        ),
+      ].join('\n') + '\n'
+    );
+  }
+
+  @Get('stock/ledger')
+  @Allow(...INTERNAL)
+  @ApiOperation({ summary: 'The append-only ledger, newest first' })
+  ledger(@Query() q: LedgerQuery) {
+    return this.stock.ledger(q);
+  }
+
+  @Post('stock/adjustments')
+  @HttpCode(201)
+  @Allow('admin', 'ops', 'warehouse_lead')
+  @ApiOperation({
+    summary: 'A signed adjustment; a shortfall below reserved moves or flags the orders at risk',
+  })
+  adjust(@Body() body: AdjustmentDto, @CurrentUser() user: AuthUser) {
+    return this.stock.adjust(body, user);
+  }
+}

@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError, ErrorCodes, greatCircleKm, validationFailed, type FieldError } from '@peakstock/domain';
+import { applyLedger, insertAudit, queryRows, readLevels, type StockLevel } from '@peakstock/persistence';
+import type { AuthUser } from '../auth/auth-user';
+import { ClockService } from '../clock/clock.service';
+import { decodeCursor, pageOf } from '../common/cursor';
+import { MasterDataLookup } from '../master-data/master-data.lookup';
+import type { AdjustmentDto, LedgerQuery } from './orders.dto';
+
+export interface ShortfallOrder {
+  orderId: string;
+  channel: string;
+  externalId: string;
+  qty: number;
+  outcome: 'reallocated' | 'oversold';
+  toWarehouse?: string;
+}
+
+export interface AdjustmentResult {
+  level: StockLevel;
+  /** Orders whose reserved units this adjustment took away, and what became of them. */
+  shortfall: ShortfallOrder[];
+}
+
+const IDEMPOTENCY_SCOPE = 'stock-adjustment';
+
+@Injectable()
+export class StockService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: ClockService,
+    private readonly lookup: MasterDataLookup,
+  ) {}
+
+  levels(filter: { sku?: string; warehouse?: string }) {
+    return readLevels(this.db, filter);
+  }
+
+  async ledger(q: LedgerQuery) {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 1) as [string] | null;
+    const rows: {
+      id: string;
+      at: Date;
+      warehouse: string;
+      sku: string;
+      kind: string;
+      d_on_hand: number;
+      d_reserved: number;
+      d_locked: number;
+      d_inbound: number;
+      d_on_order: number;
+      idempotency_key: string;
+      actor_kind: string;
+      actor_id: string;
+      cause: Record<string, unknown>;
+    }[] = await this.db.query(
+      `SELECT * FROM stock_ledger WHERE ($1::text IS NULL OR sku = $1) AND ($2::text IS NULL OR warehouse = $2)
+          AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $4`,
+      [q.sku ?? null, q.warehouse ?? null, after?.[0] ?? null, limit + 1],
+    );
+    const page = pageOf(rows, limit, (r) => [r.id]);
+    return {
+      items: page.items.map((r) => ({
+        id: r.id,
+        at: r.at.toISOString(),
+        warehouse: r.warehouse,
+        sku: r.sku,
+        kind: r.kind,
+        deltas: {
+          onHand: r.d_on_hand,
+          reserved: r.d_reserved,
+          locked: r.d_locked,
+          inbound: r.d_inbound,
+          onOrder: r.d_on_order,
+        },
+        idempotencyKey: r.idempotency_key,
+        actor: { kind: r.actor_kind, id: r.actor_id },
+        cause: r.cause,
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /**
+   * A signed adjustment, always accepted (PRODUCT.md): when it leaves fewer units than are reserved, the newest
+   * orders holding them are moved to another warehouse that has the units, or kept as `oversold` (listed in the
+   * answer); the reservation invariants hold throughout. Idempotent by `idempotencyKey`.
+   */
+  async adjust(dto: AdjustmentDto, user: AuthUser): Promise<AdjustmentResult> {
+    if (user.role === 'warehouse_lead' && !user.warehouses.includes(dto.warehouse)) {
+      throw new DomainError(
+        ErrorCodes.FORBIDDEN,
+        `you may adjust stock of ${user.warehouses.join(', ')} only`,
+      );
+    }
+    const errors: FieldError[] = [];
+    if (dto.qty === 0) errors.push({ field: 'qty', reason: 'must not be 0' });
+    const [noWarehouse, noSku] = await Promise.all([
+      this.lookup.missingWarehouses([dto.warehouse]),
+      this.lookup.missingSkus([dto.sku]),
+    ]);
+    if (noWarehouse.length) errors.push({ field: 'warehouse', reason: 'unknown warehouse' });
+    if (noSku.length) errors.push({ field: 'sku', reason: 'unknown SKU' });
+    if (errors.length) throw validationFailed(errors);
+
+    const hash = createHash('sha256')
+      .update(JSON.stringify([dto.warehouse, dto.sku, dto.qty, dto.reason]))
+      .digest('hex');
+    const scope = `${IDEMPOTENCY_SCOPE}:${user.id}`;
+    const at = new Date(await this.clock.nowMs()).toISOString();
+    const outcome = await this.db.transaction(async (tx) => {
+      // Waits for a concurrent twin's commit, then finds its row: exactly one of them applies.
+      const claimed = await queryRows<{ key: string }>(
+        tx,
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state) VALUES ($1, $2, $3, 'pending')
+         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+        [scope, dto.idempotencyKey, hash],
+      );
+      if (claimed.length === 0) return { replay: true as const };
+      const [level] = await queryRows<{ on_hand: number; reserved: number; locked: number }>(
+        tx,
+        'SELECT on_hand, reserved, locked FROM stock_levels WHERE warehouse = $1 AND sku = $2 FOR UPDATE',
+        [dto.warehouse, dto.sku],
+      );
+      const onHand = level?.on_hand ?? 0;
+      if (onHand + dto.qty < 0) {
+        throw validationFailed([
+          { field: 'qty', reason: `would leave ${onHand + dto.qty} units on hand (there are ${onHand})` },
+        ]);
+      }
+      const deficit = (level?.reserved ?? 0) + (level?.locked ?? 0) - (onHand + dto.qty);
+      const shortfall = deficit > 0 ? await this.coverShortfall(tx, dto, deficit, at, user) : [];
+      await applyLedger(tx, [
+        {
+          warehouse: dto.warehouse,
+          sku: dto.sku,
+          kind: 'adjustment',
+          dOnHand: dto.qty,
+          idempotencyKey: `adjustment:${scope}:${dto.idempotencyKey}`,
+          actor: { kind: 'user', id: user.id },
+          cause: { reason: dto.reason, shortfall: shortfall.map((s) => s.orderId) },
+          at,
+        },
+      ]);
+      const [after] = await readLevels(tx, { warehouse: dto.warehouse, sku: dto.sku });
+      const result: AdjustmentResult = { level: after!, shortfall };
+      await insertAudit(tx, {
+        at,
+        actor: { kind: 'user', id: user.id, name: user.name, role: user.role },
+        action: 'stock.adjusted',
+        target: { kind: 'stock', id: `${dto.warehouse}/${dto.sku}` },
+        comment: dto.reason,
+        data: { qty: dto.qty, shortfall },
+        idempotencyKey: `stock.adjusted:${scope}:${dto.idempotencyKey}`,
+      });
+      await tx.query(
+        `UPDATE idempotency_keys SET state = 'done', status_code = 201, response_body = $3 WHERE scope = $1 AND key = $2`,
+        [scope, dto.idempotencyKey, JSON.stringify(result)],
+      );
+      return { replay: false as const, result };
+    });
+    if (!outcome.replay) return outcome.result;
+    const rows: { request_hash: string; response_body: AdjustmentResult }[] = await this.db.query(
+      'SELECT request_hash, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
+      [scope, dto.idempotencyKey],
+    );
+    if (rows[0]?.request_hash !== hash) {
+      throw new DomainError(
+        ErrorCodes.IDEMPOTENCY_CONFLICT,
+        'this idempotencyKey was used for another adjustment',
+      );
+    }
+    return rows[0].response_body;
+  }
+
+  /** Frees `deficit` reserved units at the adjusted position, newest orders first. */
+  private async coverShortfall(
+    tx: EntityManager,
+    dto: AdjustmentDto,
+    deficit: number,
+    at: string,
+    user: AuthUser,
+  ): Promise<ShortfallOrder[]> {
+    const atRisk = await queryRows<{
+      order_id: string;
+      qty: number;
+      channel: string;
+      external_id: string;
+      region: string;
+    }>(
+      tx,
+      `SELECT a.order_id, a.qty, o.channel, o.external_id, o.region FROM order_allocations a JOIN orders o ON o.id = a.order_id
+        WHERE a.warehouse = $1 AND a.sku = $2 AND o.status = 'accepted'
+        ORDER BY o.created_at DESC, o.id DESC FOR UPDATE OF o`,
+      [dto.warehouse, dto.sku],
+    );
+    const reservedOnly = atRisk.reduce((n, r) => n + r.qty, 0);
+    if (reservedOnly < deficit) {
+      // The rest is locked (live sessions, holds, builds, transfers): those are released by their own workflows.
+      throw new DomainError(
+        ErrorCodes.INVALID_STATE,
+        `the adjustment would take ${deficit - reservedOnly} locked units; release the locks first`,
+      );
+    }
+    const out: ShortfallOrder[] = [];
+    let left = deficit;
+    for (const r of atRisk) {
+      if (left <= 0) break;
+      left -= r.qty;
+      const release = {
+        warehouse: dto.warehouse,
+        sku: dto.sku,
+        kind: 'release' as const,
+        dReserved: -r.qty,
+        idempotencyKey: `order:${r.order_id}:shortfall:${dto.warehouse}:${dto.sku}:${dto.idempotencyKey}`,
+        actor: { kind: 'user', id: user.id },
+        cause: { orderId: r.order_id, reason: 'stock shortfall', adjustment: dto.idempotencyKey },
+        at,
+      };
+      await tx.query('DELETE FROM order_allocations WHERE order_id = $1 AND warehouse = $2 AND sku = $3', [
+        r.order_id,
+        dto.warehouse,
+        dto.sku,
+      ]);
+      const target = await this.nearestWithStock(tx, r.region, dto.sku, r.qty, dto.warehouse);
+      if (target) {
+        await applyLedger(tx, [
+          release,
+          {
+            warehouse: target,
+            sku: dto.sku,
+            kind: 'reservation',
+            dReserved: r.qty,
+            idempotencyKey: `order:${r.order_id}:reallocate:${target}:${dto.sku}:${dto.idempotencyKey}`,
+            actor: { kind: 'user', id: user.id },
+            cause: { orderId: r.order_id, reason: 'moved after a stock shortfall', from: dto.warehouse },
+            at,
+          },
+        ]);
+        await tx.query(
+          `INSERT INTO order_allocations (order_id, warehouse, sku, qty) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (order_id, warehouse, sku) DO UPDATE SET qty = order_allocations.qty + EXCLUDED.qty`,
+          [r.order_id, target, dto.sku, r.qty],
+        );
+        out.push({
+          orderId: r.order_id,
+          channel: r.channel,
+          externalId: r.external_id,
+          qty: r.qty,
+          outcome: 'reallocated',
+          toWarehouse: target,
+        });
+      } else {
+        await applyLedger(tx, [release]);
+        await tx.query(`UPDATE orders SET status = 'oversold' WHERE id = $1`, [r.order_id]);
+        out.push({
+          orderId: r.order_id,
+          channel: r.channel,
+          externalId: r.external_id,
+          qty: r.qty,
+          outcome: 'oversold',
+        });
+      }
+    }
+    return out;
+  }
+
+  private async nearestWithStock(
+    tx: EntityManager,
+    region: string,
+    sku: string,
+    qty: number,
+    except: string,
+  ): Promise<string | null> {
+    const rows = await queryRows<{
+      warehouse: string;
+      wlat: number;
+      wlon: number;
+      rlat: number;
+      rlon: number;
+    }>(
+      tx,
+      `SELECT l.warehouse, wr.lat AS wlat, wr.lon AS wlon, br.lat AS rlat, br.lon AS rlon
+         FROM stock_levels l JOIN warehouses w ON w.code = l.warehouse JOIN regions wr ON wr.code = w.region
+         JOIN regions br ON br.code = $1
+        WHERE l.sku = $2 AND l.warehouse <> $4 AND l.on_hand - l.reserved - l.locked >= $3`,
+      [region, sku, qty, except],
+    );
+    rows.sort(
+      (a, b) =>
+        greatCircleKm({ lat: a.rlat, lon: a.rlon }, { lat: a.wlat, lon: a.wlon }) -
+        greatCircleKm({ lat: b.rlat, lon: b.rlon }, { lat: b.wlat, lon: b.wlon }),
+    );
+    return rows[0]?.warehouse ?? null;
+  }
+}

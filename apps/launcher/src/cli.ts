@@ -1,0 +1,58 @@
+/**
+ * `npm run cli -- <command>`: operator commands against DATABASE_URL or (when unset) the embedded PostgreSQL.
+ *   ledger verify   prove that every stock level equals the sum of its ledger entries (exit 1 if not)
+ */
+import path from 'node:path';
+import {
+  createDataSource,
+  DEFAULT_EMBEDDED_PG_PORT,
+  startEmbeddedPostgres,
+  verifyLedger,
+} from '@peakstock/persistence';
+import { repoRoot } from '@peakstock/temporal';
+
+const USAGE = 'usage: npm run cli -- ledger verify';
+
+async function main(argv: string[]): Promise<number> {
+  const [area, command] = argv;
+  if (area !== 'ledger' || command !== 'verify') {
+    console.error(USAGE);
+    return 2;
+  }
+  let url = process.env.DATABASE_URL;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.resolve(repoRoot(), process.env.DATA_DIR || '.data'),
+      port: Number(process.env.EMBEDDED_PG_PORT || DEFAULT_EMBEDDED_PG_PORT),
+    });
+    url = pg.url;
+    stop = pg.stop;
+  }
+  const ds = createDataSource(url, 1);
+  try {
+    await ds.initialize();
+    const { positions, mismatches } = await verifyLedger(ds);
+    if (mismatches.length === 0) {
+      console.log(`ledger verified: all ${positions} stock positions equal the sum of their ledger entries`);
+      return 0;
+    }
+    console.error(
+      `ledger MISMATCH at ${mismatches.length} of ${positions} positions (onHand, reserved, locked, inbound, onOrder):`,
+    );
+    for (const m of mismatches)
+      console.error(`  ${m.warehouse}/${m.sku}: levels ${m.levels.join(',')} ledger ${m.ledger.join(',')}`);
+    return 1;
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+    await stop?.();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`[cli] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,243 @@
+import { DataSource } from 'typeorm';
+import { verifyLedger } from '@peakstock/persistence';
+import { createUser, startTestApi, type TestApi } from '../support/api';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+
+describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  const ch = {} as Record<'douyin' | 'kuaishou' | 'wechat', string>;
+  let leadHz: string;
+  let seq = 0;
+  const ext = (p: string) => `${p}-${++seq}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db, { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
+    const put = async (path: string, body: unknown) => {
+      const r = await api.call('PUT', path, { body });
+      if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    };
+    await put('/v1/regions/ZJ', { name: 'Zhejiang', remote: false, lat: 30.27, lon: 120.15 });
+    await put('/v1/regions/GD', { name: 'Guangdong', remote: false, lat: 23.13, lon: 113.26 });
+    await put('/v1/regions/BJ', { name: 'Beijing', remote: false, lat: 39.9, lon: 116.4 });
+    await put('/v1/warehouses/HZ1', { name: 'Hangzhou DC', region: 'ZJ' });
+    await put('/v1/warehouses/GZ1', { name: 'Guangzhou DC', region: 'GD' });
+    for (const sku of ['HOT', 'A', 'B', 'C', 'SPLIT', 'SHORT', 'IDEM']) {
+      await put(`/v1/skus/${sku}`, { name: sku, unitCost: 10, unitPrice: 30, tier: 'A' });
+    }
+    for (const c of ['douyin', 'kuaishou', 'wechat'] as const) {
+      await put(`/v1/channels/${c}`, { name: c });
+      ch[c] = (await createUser(api, { name: c, role: 'channel', channel: c })).token;
+    }
+    leadHz = (await createUser(api, { name: 'Lead HZ', role: 'warehouse_lead', warehouses: ['HZ1'] })).token;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  const ds = () => api.app.get(DataSource);
+  const adjust = (warehouse: string, sku: string, qty: number, token?: string) =>
+    api.call('POST', '/v1/stock/adjustments', {
+      token,
+      body: { warehouse, sku, qty, reason: 'opening count', idempotencyKey: ext('adj') },
+    });
+  const order = (
+    token: string,
+    channel: string,
+    lines: { sku: string; qty: number }[],
+    region = 'ZJ',
+    externalId = ext('o'),
+  ) => api.call('POST', '/v1/orders', { token, body: { channel, externalId, region, lines } });
+  const level = async (warehouse: string, sku: string) =>
+    (await api.call('GET', `/v1/stock?sku=${sku}&warehouse=${warehouse}`)).body.items[0] as
+      { onHand: number; reserved: number; available: number } | undefined;
+  const counts = async () =>
+    (
+      await ds().query(
+        `SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM stock_ledger)::int AS ledger`,
+      )
+    )[0];
+
+  it('accepts exactly 100 of 300 concurrent single-unit orders from 3 channels for 100 units', async () => {
+    expect((await adjust('HZ1', 'HOT', 100)).status).toBe(201);
+    const channels = ['douyin', 'kuaishou', 'wechat'] as const;
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        order(ch[channels[i % 3]], channels[i % 3], [{ sku: 'HOT', qty: 1 }]),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(200);
+    const rejected = results.find((r) => r.status === 409)!;
+    expect(rejected.body).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      lines: [{ sku: 'HOT', requested: 1, available: 0 }],
+    });
+    expect(await level('HZ1', 'HOT')).toMatchObject({ onHand: 100, reserved: 100, available: 0 });
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+    // Every attempt is demand, rejected ones too.
+    const demand = await ds().query(
+      `SELECT accepted, sum(qty)::int AS n FROM demand_events WHERE sku = 'HOT' GROUP BY accepted ORDER BY accepted`,
+    );
+    expect(demand).toEqual([
+      { accepted: false, n: 200 },
+      { accepted: true, n: 100 },
+    ]);
+  });
+
+  it('reserves once when the same externalId arrives 5 times at once, and answers each with the first body', async () => {
+    await adjust('HZ1', 'IDEM', 10);
+    const externalId = ext('dup');
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        order(ch.douyin, 'douyin', [{ sku: 'IDEM', qty: 2 }], 'ZJ', externalId),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    for (const r of results) expect(r.body).toEqual(results[0]!.body);
+    expect((await level('HZ1', 'IDEM'))!.reserved).toBe(2);
+    const conflict = await order(ch.douyin, 'douyin', [{ sku: 'IDEM', qty: 3 }], 'ZJ', externalId);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.code).toBe('IDEMPOTENCY_CONFLICT');
+  });
+
+  it('lets crossing multi-line orders contend without a deadlock reaching a client', async () => {
+    await adjust('HZ1', 'A', 60);
+    await adjust('HZ1', 'B', 60);
+    const results = await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        order(
+          ch.kuaishou,
+          'kuaishou',
+          i % 2
+            ? [
+                { sku: 'A', qty: 1 },
+                { sku: 'B', qty: 1 },
+              ]
+            : [
+                { sku: 'B', qty: 1 },
+                { sku: 'A', qty: 1 },
+              ],
+        ),
+      ),
+    );
+    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(60);
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+  });
+
+  it('serves an order from one warehouse, the nearest to the buyer, and splits only when no single one can', async () => {
+    await adjust('HZ1', 'SPLIT', 3);
+    await adjust('GZ1', 'SPLIT', 3);
+    const south = await order(ch.wechat, 'wechat', [{ sku: 'SPLIT', qty: 2 }], 'GD');
+    expect(south.body.allocations).toEqual([{ warehouse: 'GZ1', sku: 'SPLIT', qty: 2 }]);
+    const split = await order(ch.wechat, 'wechat', [{ sku: 'SPLIT', qty: 4 }], 'ZJ');
+    expect(split.status).toBe(201);
+    expect(split.body.allocations).toEqual([
+      { warehouse: 'HZ1', sku: 'SPLIT', qty: 3 },
+      { warehouse: 'GZ1', sku: 'SPLIT', qty: 1 },
+    ]);
+  });
+
+  it('cancels idempotently, releasing the units once', async () => {
+    await adjust('HZ1', 'C', 5);
+    const placed = await order(ch.douyin, 'douyin', [{ sku: 'C', qty: 3 }]);
+    const [a, b] = await Promise.all([
+      api.call('POST', `/v1/orders/${placed.body.id}/cancel`, { token: ch.douyin }),
+      api.call('POST', `/v1/orders/${placed.body.id}/cancel`, { token: ch.douyin }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.status).toBe('cancelled');
+    expect(await level('HZ1', 'C')).toMatchObject({ reserved: 0, available: 5 });
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+  });
+
+  it("keeps channels apart: 403 posting for another channel, 404 reading or cancelling another's order", async () => {
+    await adjust('HZ1', 'C', 5);
+    const mine = await order(ch.douyin, 'douyin', [{ sku: 'C', qty: 1 }]);
+    const before = await counts();
+    expect((await order(ch.kuaishou, 'douyin', [{ sku: 'C', qty: 1 }])).status).toBe(403);
+    expect((await api.call('GET', `/v1/orders/${mine.body.id}`, { token: ch.kuaishou })).status).toBe(404);
+    expect((await api.call('POST', `/v1/orders/${mine.body.id}/cancel`, { token: ch.kuaishou })).status).toBe(
+      404,
+    );
+    expect((await api.call('GET', `/v1/orders/${mine.body.id}`, { token: ch.douyin })).status).toBe(200);
+    const list = await api.call('GET', '/v1/orders?limit=500', { token: ch.kuaishou });
+    expect(list.body.items.every((o: { channel: string }) => o.channel === 'kuaishou')).toBe(true);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('names bad lines with 422 and writes nothing', async () => {
+    const before = await counts();
+    const unknown = await order(ch.douyin, 'douyin', [{ sku: 'NOPE', qty: 1 }]);
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ field: 'lines[0].sku', reason: 'unknown SKU' }]);
+    const dup = await order(ch.douyin, 'douyin', [
+      { sku: 'C', qty: 1 },
+      { sku: 'C', qty: 2 },
+    ]);
+    expect(dup.body.errors[0].field).toBe('lines[1].sku');
+    const zero = await order(ch.douyin, 'douyin', [{ sku: 'C', qty: 0 }]);
+    expect(zero.status).toBe(422);
+    expect(zero.body.errors[0].field).toBe('lines[0].qty');
+    const region = await order(ch.douyin, 'douyin', [{ sku: 'C', qty: 1 }], 'XX');
+    expect(region.body.errors[0].field).toBe('region');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('accepts an adjustment below the reserved units: moves the newest orders elsewhere or flags them oversold', async () => {
+    await adjust('HZ1', 'SHORT', 10);
+    await adjust('GZ1', 'SHORT', 2);
+    const first = await order(ch.douyin, 'douyin', [{ sku: 'SHORT', qty: 4 }]);
+    const second = await order(ch.douyin, 'douyin', [{ sku: 'SHORT', qty: 2 }]);
+    const third = await order(ch.douyin, 'douyin', [{ sku: 'SHORT', qty: 3 }]);
+    expect([first, second, third].map((r) => r.body.allocations[0].warehouse)).toEqual(['HZ1', 'HZ1', 'HZ1']);
+    // 6 units are found damaged: 4 on hand for 9 reserved, 5 short.
+    const res = await api.call('POST', '/v1/stock/adjustments', {
+      token: leadHz,
+      body: { warehouse: 'HZ1', sku: 'SHORT', qty: -6, reason: 'damaged', idempotencyKey: 'short-1' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.shortfall).toEqual([
+      expect.objectContaining({ orderId: third.body.id, qty: 3, outcome: 'oversold' }),
+      expect.objectContaining({
+        orderId: second.body.id,
+        qty: 2,
+        outcome: 'reallocated',
+        toWarehouse: 'GZ1',
+      }),
+    ]);
+    expect(res.body.level).toMatchObject({ onHand: 4, reserved: 4, available: 0 });
+    expect(await level('GZ1', 'SHORT')).toMatchObject({ reserved: 2, available: 0 });
+    expect((await api.call('GET', `/v1/orders/${third.body.id}`)).body.status).toBe('oversold');
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+    // The same key and body replays; the same key with another body is a conflict.
+    const again = await api.call('POST', '/v1/stock/adjustments', {
+      token: leadHz,
+      body: { warehouse: 'HZ1', sku: 'SHORT', qty: -6, reason: 'damaged', idempotencyKey: 'short-1' },
+    });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(res.body);
+    const other = await api.call('POST', '/v1/stock/adjustments', {
+      token: leadHz,
+      body: { warehouse: 'HZ1', sku: 'SHORT', qty: -5, reason: 'damaged', idempotencyKey: 'short-1' },
+    });
+    expect(other.status).toBe(409);
+    expect((await level('HZ1', 'SHORT'))!.onHand).toBe(4);
+  });
+
+  it("refuses a lead adjusting another warehouse's stock with 403", async () => {
+    const res = await adjust('GZ1', 'C', 1, leadHz);
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses at the database any change that would make available negative, whatever the code does', async () => {
+    await expect(
+      ds().query(`UPDATE stock_levels SET reserved = on_hand + 1 WHERE warehouse = 'HZ1' AND sku = 'C'`),
+    ).rejects.toThrow(/stock_available_not_negative/);
+    await expect(ds().query(`DELETE FROM stock_ledger WHERE sku = 'C'`)).rejects.toThrow(/append-only/);
+  });
+});
