@@ -5,7 +5,13 @@ import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
 import { TaskActivitiesImpl } from './tasks/tasks.activities';
 
-export { AuditActivitiesImpl, NotificationActivitiesImpl, ProbeActivitiesImpl, ProjectionActivitiesImpl, TaskActivitiesImpl };
+export {
+  AuditActivitiesImpl,
+  NotificationActivitiesImpl,
+  ProbeActivitiesImpl,
+  ProjectionActivitiesImpl,
+  TaskActivitiesImpl,
+};
 
 export const activityProviders = [
   ProbeActivitiesImpl,
