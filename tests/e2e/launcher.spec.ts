@@ -2,14 +2,14 @@
  * The launcher behind `npm start`, as a user runs it, pointed at an existing PostgreSQL and Temporal (the run's
  * own): it migrates, starts worker and API, creates the demo users, answers, and stops cleanly on SIGTERM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buildDist, ROOT } from '../support/build';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ENV, requireEnv } from '../support/stack';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const PORT = 3999;
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, log: string[]): Promise<void> {
@@ -41,11 +41,7 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
   const dataDir = mkdtempSync(path.join(tmpdir(), 'peakstock-launcher-'));
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDist();
     db = await createTestDatabase();
   }, 120_000);
   afterAll(async () => {

@@ -2,18 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createDataSource, applyLedger } from '@peakstock/persistence';
+import { buildDist, ROOT } from '../support/build';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-
-const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('ledger verify', () => {
   let db: TestDatabase;
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDist();
     db = await createTestDatabase();
   }, 120_000);
   afterAll(async () => db?.drop());

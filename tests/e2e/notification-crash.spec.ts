@@ -2,15 +2,14 @@
  * A worker killed (SIGKILL) while it sends an email: the activity is retried on another worker, and the
  * recipient sees the message once as counted by Message-ID (the repeat carries the same id).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createUser, startTestApi, type TestApi } from '../support/api';
+import { buildDist, ROOT } from '../support/build';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestSmtp, type TestSmtp } from '../support/smtp';
 import { ENV, requireEnv } from '../support/stack';
 import { eventually, temporalEnv } from '../support/worker';
-
-const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('notification sent while the worker dies', () => {
   let db: TestDatabase;
@@ -36,11 +35,7 @@ describe('notification sent while the worker dies', () => {
   };
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDist();
     db = await createTestDatabase();
     smtp = await startTestSmtp();
     api = await startTestApi(db, temporalEnv(taskQueue));

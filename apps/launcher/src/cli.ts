@@ -2,14 +2,8 @@
  * `npm run cli -- <command>`: operator commands against DATABASE_URL or (when unset) the embedded PostgreSQL.
  *   ledger verify   prove that every stock level equals the sum of its ledger entries (exit 1 if not)
  */
-import path from 'node:path';
-import {
-  createDataSource,
-  DEFAULT_EMBEDDED_PG_PORT,
-  startEmbeddedPostgres,
-  verifyLedger,
-} from '@peakstock/persistence';
-import { repoRoot } from '@peakstock/temporal';
+import { createDataSource, verifyLedger } from '@peakstock/persistence';
+import { commandDatabase } from './database-url';
 
 const USAGE = 'usage: npm run cli -- ledger verify';
 
@@ -19,16 +13,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  let url = process.env.DATABASE_URL;
-  let stop: (() => Promise<void>) | undefined;
-  if (!url) {
-    const pg = await startEmbeddedPostgres({
-      dataDir: path.resolve(repoRoot(), process.env.DATA_DIR || '.data'),
-      port: Number(process.env.EMBEDDED_PG_PORT || DEFAULT_EMBEDDED_PG_PORT),
-    });
-    url = pg.url;
-    stop = pg.stop;
-  }
+  const { url, stop } = await commandDatabase();
   const ds = createDataSource(url, 1);
   try {
     await ds.initialize();

@@ -17,8 +17,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ListQuery } from '../common/cursor';
+import { CODE } from '../master-data/master-data.dto';
 
-export const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
 
 export class OrderLineDto {
