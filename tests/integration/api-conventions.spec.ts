@@ -276,3 +276,38 @@ describe('rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe('user scopes refer to master data', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  it('refuses a lead of an unknown warehouse and a channel user of an unknown channel, naming the field', async () => {
+    await api.call('PUT', '/v1/regions/ZJ', { body: { name: 'Zhejiang', remote: false, lat: 30, lon: 120 } });
+    await api.call('PUT', '/v1/warehouses/HZ1', { body: { name: 'Hangzhou', region: 'ZJ' } });
+    const lead = await api.call('POST', '/v1/users', {
+      body: { name: 'L', role: 'warehouse_lead', warehouses: ['HZ1', 'XX9'] },
+    });
+    expect(lead.status).toBe(422);
+    expect(lead.body.errors).toEqual([{ field: 'warehouses[1]', reason: 'unknown warehouse' }]);
+    const channel = await api.call('POST', '/v1/users', {
+      body: { name: 'C', role: 'channel', channel: 'nowhere' },
+    });
+    expect(channel.status).toBe(422);
+    expect(channel.body.errors).toEqual([{ field: 'channel', reason: 'unknown channel' }]);
+    expect(
+      (
+        await api.call('POST', '/v1/users', {
+          body: { name: 'L', role: 'warehouse_lead', warehouses: ['HZ1'] },
+        })
+      ).status,
+    ).toBe(201);
+  });
+});

@@ -27,7 +27,6 @@ describe('master data (real PostgreSQL)', () => {
     api = await startTestApi(db);
     ops = (await createUser(api, { name: 'Ops', role: 'ops' })).token;
     viewer = (await createUser(api, { name: 'Viewer', role: 'viewer' })).token;
-    lead = (await createUser(api, { name: 'Lead', role: 'warehouse_lead', warehouses: ['HZ1'] })).token;
     // The shared fixture: two regions, two warehouses, plain SKUs, one channel.
     for (const [code, name, lat, lon] of [
       ['ZJ', 'Zhejiang', 30.27, 120.15],
@@ -40,6 +39,7 @@ describe('master data (real PostgreSQL)', () => {
     await put('/v1/skus/LIPBALM', { name: 'Lip balm', unitCost: 6.5, unitPrice: 19.9, tier: 'C' });
     await put('/v1/skus/SERUM-30', { name: 'Serum', unitCost: 42, unitPrice: 129, tier: 'B' });
     await put('/v1/channels/douyin', { name: 'Douyin' });
+    lead = (await createUser(api, { name: 'Lead', role: 'warehouse_lead', warehouses: ['HZ1'] })).token;
   });
   afterAll(async () => {
     await api?.close();

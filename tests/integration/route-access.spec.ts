@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { registeredRoutes } from '../../apps/api/src/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { createUser, startTestApi, type TestApi } from '../support/api';
+import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
 
 interface Rule {
   method: string;
@@ -49,6 +49,7 @@ describe('route × role table', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startTestApi(db, { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
+    await seedScopes(api);
     const scopes: Record<Role, Record<string, unknown>> = {
       admin: {},
       ops: {},

@@ -71,3 +71,17 @@ export async function createUser(
     throw new Error(`creating ${JSON.stringify(user)}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { id: string; token: string };
 }
+
+/** The master data that scoped users refer to: regions ZJ and GD, warehouses HZ1 and GZ1, three channels. */
+export async function seedScopes(api: TestApi): Promise<void> {
+  const put = async (path: string, body: unknown) => {
+    const res = await api.call('PUT', path, { body });
+    if (res.status !== 200 && res.status !== 201)
+      throw new Error(`PUT ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+  await put('/v1/regions/ZJ', { name: 'Zhejiang', remote: false, lat: 30.27, lon: 120.15 });
+  await put('/v1/regions/GD', { name: 'Guangdong', remote: false, lat: 23.13, lon: 113.26 });
+  await put('/v1/warehouses/HZ1', { name: 'Hangzhou DC', region: 'ZJ' });
+  await put('/v1/warehouses/GZ1', { name: 'Guangzhou DC', region: 'GD' });
+  for (const c of ['douyin', 'kuaishou', 'wechat']) await put(`/v1/channels/${c}`, { name: c });
+}

@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { progressQuery, type WorkflowProgress } from '@peakstock/contracts';
 import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
-import { createUser, startTestApi, type TestApi } from '../support/api';
+import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually, startTestWorker, temporalEnv } from '../support/worker';
 
@@ -25,6 +25,7 @@ describe('tasks, human decisions and audit (real dev server)', () => {
       TIME_SCALE: String(SCALE),
       ALLOW_CLOCK_CONTROL: '1',
     });
+    await seedScopes(api);
     users.leadHz = await createUser(api, { name: 'Lead HZ', role: 'warehouse_lead', warehouses: ['HZ1'] });
     users.leadGz = await createUser(api, { name: 'Lead GZ', role: 'warehouse_lead', warehouses: ['GZ1'] });
     users.ops = await createUser(api, { name: 'Ops', role: 'ops' });

@@ -7,6 +7,7 @@ import { insertAudit, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { hashToken, newToken, TokenService } from '../auth/token.service';
 import { ClockService } from '../clock/clock.service';
+import { MasterDataLookup } from '../master-data/master-data.lookup';
 import type { CreateUserDto, UserView } from './users.dto';
 
 /** The bootstrap admin has a fixed id so that BOOTSTRAP_ADMIN_TOKEN refreshes the same user at every start. */
@@ -76,6 +77,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly db: DataSource,
     private readonly tokens: TokenService,
     private readonly clock: ClockService,
+    private readonly lookup: MasterDataLookup,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -93,6 +95,15 @@ export class UsersService implements OnApplicationBootstrap {
 
   async create(dto: CreateUserDto, by: AuthUser): Promise<{ id: string; token: string; user: UserView }> {
     const errors = checkScopes(dto);
+    // Suppliers and couriers are checked once their master data exists (the restock and courier issues).
+    const [noWarehouses, noChannel] = await Promise.all([
+      this.lookup.missingWarehouses(dto.warehouses ?? []),
+      this.lookup.missingChannels(dto.channel ? [dto.channel] : []),
+    ]);
+    (dto.warehouses ?? []).forEach((w, i) => {
+      if (noWarehouses.includes(w)) errors.push({ field: `warehouses[${i}]`, reason: 'unknown warehouse' });
+    });
+    if (noChannel.length) errors.push({ field: 'channel', reason: 'unknown channel' });
     if (errors.length) throw validationFailed(errors);
     const token = newToken();
     const at = new Date(await this.clock.nowMs()).toISOString();
