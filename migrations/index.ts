@@ -4,6 +4,7 @@ import { Tracking1763780000000 } from './1763780000000-Tracking';
 import { MasterData1763790000000 } from './1763790000000-MasterData';
 import { Notifications1763800000000 } from './1763800000000-Notifications';
 import { StockPool1763810000000 } from './1763810000000-StockPool';
+import { DemandSignals1763820000000 } from './1763820000000-DemandSignals';
 
 export const migrations = [
   Foundation1763770000000,
@@ -11,4 +12,5 @@ export const migrations = [
   MasterData1763790000000,
   Notifications1763800000000,
   StockPool1763810000000,
+  DemandSignals1763820000000,
 ];

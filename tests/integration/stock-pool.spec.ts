@@ -240,4 +240,104 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
     ).rejects.toThrow(/stock_available_not_negative/);
     await expect(ds().query(`DELETE FROM stock_ledger WHERE sku = 'C'`)).rejects.toThrow(/append-only/);
   });
+
+  it('answers a batch of orders one by one, in order, each as POST /v1/orders would', async () => {
+    await adjust('HZ1', 'B', 2);
+    const dupId = ext('batch-dup');
+    const res = await api.call('POST', '/v1/orders/batch', {
+      token: ch.wechat,
+      body: {
+        orders: [
+          { channel: 'wechat', externalId: dupId, region: 'ZJ', lines: [{ sku: 'B', qty: 1 }] },
+          { channel: 'wechat', externalId: dupId, region: 'ZJ', lines: [{ sku: 'B', qty: 1 }] },
+          { channel: 'wechat', externalId: ext('b'), region: 'ZJ', lines: [{ sku: 'B', qty: 0 }] },
+          { channel: 'douyin', externalId: ext('b'), region: 'ZJ', lines: [{ sku: 'B', qty: 1 }] },
+          { channel: 'wechat', externalId: ext('b'), region: 'ZJ', lines: [{ sku: 'B', qty: 5 }] },
+          'not an order',
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 200, 422, 403, 409, 400]);
+    expect(res.body.results[1].body).toEqual(res.body.results[0].body);
+    expect(res.body.results[2].body.errors[0].field).toBe('lines[0].qty');
+    expect(res.body.results[4].body.code).toBe('OUT_OF_STOCK');
+  });
+
+  it('takes up to 5 MiB on batch routes and refuses more than 1 MiB elsewhere', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 100);
+    const single = await api.call('POST', '/v1/orders', {
+      token: ch.douyin,
+      body: { channel: 'douyin', externalId: big, region: 'ZJ', lines: [] },
+    });
+    expect(single.status).toBe(413);
+    const batch = await api.call('POST', '/v1/orders/batch', {
+      token: ch.douyin,
+      body: { orders: [{ channel: 'douyin', externalId: big }] },
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.results[0].status).toBe(422);
+  });
+
+  it('counts a repeated demand-signal batch once and names unknown SKUs', async () => {
+    const body = {
+      channel: 'douyin',
+      batchId: 'cart-1',
+      signals: [
+        { sku: 'HOT', kind: 'cart_add', qty: 3 },
+        { sku: 'A', kind: 'cart_add', qty: 1 },
+      ],
+    };
+    const first = await api.call('POST', '/v1/demand-signals', { token: ch.douyin, body });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ batchId: 'cart-1', accepted: 2, duplicate: false });
+    const again = await api.call('POST', '/v1/demand-signals', { token: ch.douyin, body });
+    expect(again.body.duplicate).toBe(true);
+    const rows = await ds().query(`SELECT sum(qty)::int AS n FROM demand_signals WHERE channel = 'douyin'`);
+    expect(rows[0].n).toBe(4);
+    const bad = await api.call('POST', '/v1/demand-signals', {
+      token: ch.douyin,
+      body: { channel: 'douyin', batchId: 'cart-2', signals: [{ sku: 'NOPE', kind: 'cart_add', qty: 1 }] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].field).toBe('signals[0].sku');
+    const other = await api.call('POST', '/v1/demand-signals', {
+      token: ch.kuaishou,
+      body: { ...body, batchId: 'cart-3' },
+    });
+    expect(other.status).toBe(403);
+  });
+
+  it('reports pre-packed kits, kits buildable per warehouse and the bottleneck component', async () => {
+    for (const sku of ['CREAM', 'TONER'])
+      await api.call('PUT', `/v1/skus/${sku}`, { body: { name: sku, unitCost: 5, unitPrice: 9, tier: 'B' } });
+    await api.call('PUT', '/v1/skus/GIFTSET', {
+      body: {
+        name: 'Gift set',
+        unitPrice: 99,
+        tier: 'A',
+        kit: [
+          { sku: 'CREAM', qty: 2 },
+          { sku: 'TONER', qty: 1 },
+        ],
+      },
+    });
+    await adjust('HZ1', 'CREAM', 7);
+    await adjust('HZ1', 'TONER', 10);
+    await adjust('GZ1', 'CREAM', 1);
+    await adjust('GZ1', 'TONER', 5);
+    await adjust('HZ1', 'GIFTSET', 4);
+    const res = await api.call('GET', '/v1/skus/GIFTSET/availability');
+    expect(res.status).toBe(200);
+    // HZ1 builds 3 (7 creams / 2); GZ1 builds none (1 cream): components do not combine across warehouses.
+    expect(res.body).toMatchObject({
+      isKit: true,
+      kitOnHand: 4,
+      buildable: 3,
+      bottleneck: { sku: 'CREAM', short: 0 },
+    });
+    const hz = await api.call('GET', '/v1/skus/GIFTSET/availability?warehouse=HZ1');
+    expect(hz.body).toMatchObject({ kitOnHand: 4, buildable: 3, bottleneck: { sku: 'CREAM', short: 1 } });
+    expect((await api.call('GET', '/v1/skus/NOPE/availability')).status).toBe(404);
+  });
 });

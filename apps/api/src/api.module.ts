@@ -26,6 +26,7 @@ import { SseController } from './sse/sse.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { TasksService } from './tasks/tasks.service';
 import { MasterDataModule } from './master-data/master-data.module';
+import { DemandSignalsService } from './stock/demand-signals.service';
 import { GeoService } from './stock/geo.service';
 import { OrdersController } from './stock/orders.controller';
 import { OrdersService } from './stock/orders.service';
@@ -77,6 +78,7 @@ export class ApiModule {
         OutboxService,
         ProgressEventsService,
         GeoService,
+        DemandSignalsService,
         OrdersService,
         StockService,
         { provide: APP_GUARD, useClass: AuthGuard },

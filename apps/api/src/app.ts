@@ -15,6 +15,8 @@ import { ApiMetrics } from './metrics/metrics';
 
 export const BODY_LIMIT = 1024 * 1024;
 export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
+/** Routes that take many records at once get the larger body limit (API.md: batch endpoints 5 MiB). */
+const BATCH_ROUTES = new Set(['/v1/orders/batch', '/v1/demand-signals']);
 
 /** Every route the app registered (method, path pattern), for the route × role test. */
 export function registeredRoutes(app: NestFastifyApplication): { method: string; path: string }[] {
@@ -51,6 +53,7 @@ export async function createApiApp(
   routesByServer.set(fastify, routes);
   // Nest registers its routes at init (after this), so the hook sees every one of them.
   fastify.addHook('onRoute', (r) => {
+    r.bodyLimit = BATCH_ROUTES.has(r.url) ? BATCH_BODY_LIMIT : BODY_LIMIT;
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, path: r.url });
   });
 

@@ -3,18 +3,22 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
-import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
+import { CreateOrderDto, DemandSignalsDto, ListOrdersQuery, OrderBatchDto } from './orders.dto';
+import { DemandSignalsService } from './demand-signals.service';
 import { OrdersService } from './orders.service';
 
 const READERS = ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer', 'channel'] as const;
 
 @ApiTags('orders')
 @ApiBearerAuth()
-@Controller('v1/orders')
+@Controller('v1')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly signals: DemandSignalsService,
+  ) {}
 
-  @Post()
+  @Post('orders')
   @HttpCode(201)
   @Allow('ops', 'channel')
   @ApiOperation({
@@ -29,20 +33,36 @@ export class OrdersController {
     return this.orders.place(body, user, reply);
   }
 
-  @Get()
+  @Post('orders/batch')
+  @HttpCode(200)
+  @Allow('ops', 'channel')
+  @ApiOperation({ summary: 'Up to 500 orders, each answered as POST /v1/orders would, in order' })
+  batch(@Body() body: OrderBatchDto, @CurrentUser() user: AuthUser) {
+    return this.orders.placeBatch(body.orders, user);
+  }
+
+  @Post('demand-signals')
+  @HttpCode(202)
+  @Allow('ops', 'channel')
+  @ApiOperation({ summary: 'Add-to-cart signals (≤ 1,000); a repeated batchId counts once' })
+  demandSignals(@Body() body: DemandSignalsDto, @CurrentUser() user: AuthUser) {
+    return this.signals.ingest(body, user);
+  }
+
+  @Get('orders')
   @Allow(...READERS)
   @ApiOperation({ summary: "Orders (a channel user sees its own channel's only)" })
   list(@Query() q: ListOrdersQuery, @CurrentUser() user: AuthUser) {
     return this.orders.list(q, user);
   }
 
-  @Get(':id')
+  @Get('orders/:id')
   @Allow(...READERS)
   get(@Param('id') id: string, @CurrentUser() user: AuthUser) {
     return this.orders.find(id, user);
   }
 
-  @Post(':id/cancel')
+  @Post('orders/:id/cancel')
   @HttpCode(200)
   @Allow('ops', 'channel')
   @ApiOperation({ summary: 'Cancel and release (idempotent)' })

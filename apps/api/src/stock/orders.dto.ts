@@ -76,3 +76,37 @@ export class LedgerQuery extends ListQuery {
   @IsOptional() @Matches(CODE) sku?: string;
   @IsOptional() @Matches(CODE) warehouse?: string;
 }
+
+export class SignalDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
+  @ApiProperty({ enum: ['cart_add'] }) @IsIn(['cart_add']) kind!: 'cart_add';
+  @ApiProperty() @IsInt() @Min(1) @Max(1_000_000) qty!: number;
+  @ApiPropertyOptional({ description: 'business time of the signal; default now' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  at?: string;
+}
+
+export class DemandSignalsDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) channel!: string;
+  @ApiProperty({ description: 'a repeated batchId counts once' })
+  @IsString()
+  @Length(1, 200)
+  batchId!: string;
+  @ApiProperty({ type: [SignalDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => SignalDto)
+  signals!: SignalDto[];
+}
+
+export class OrderBatchDto {
+  /** Validated one by one: a bad order gets its own 422 result and the others go ahead. */
+  @ApiProperty({ type: [CreateOrderDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  orders!: unknown[];
+}

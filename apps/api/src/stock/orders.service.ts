@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import {
   DomainError,
@@ -14,10 +16,12 @@ import { applyLedger, queryRows, StockUnavailableError, type LedgerEntry } from 
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
-import { setResponseStatus } from '../common/http-status';
+import { toErrorBody } from '../common/error-body';
+import { overriddenStatus, setResponseStatus } from '../common/http-status';
+import { flattenValidationErrors } from '../common/validation';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
 import { GeoService } from './geo.service';
-import type { CreateOrderDto, ListOrdersQuery } from './orders.dto';
+import { CreateOrderDto, type ListOrdersQuery } from './orders.dto';
 
 /** Re-plans after losing a race for the last units; past this, the order is answered as out of stock. */
 const MAX_ATTEMPTS = 8;
@@ -170,6 +174,43 @@ export class OrdersService {
         // Another order took the units between our read and our write: read again and re-plan.
       }
     }
+  }
+
+  /**
+   * A channel's page of orders: each validated and placed as POST /v1/orders would, one after the other (the
+   * order they arrived in is the order they reserve in), each answered with its own status and body.
+   */
+  async placeBatch(
+    raw: unknown[],
+    user: AuthUser,
+  ): Promise<{ results: { status: number; body: unknown }[] }> {
+    const results: { status: number; body: unknown }[] = [];
+    for (const item of raw) {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        results.push({
+          status: 400,
+          body: { code: ErrorCodes.MALFORMED_BODY, message: 'each order must be a JSON object' },
+        });
+        continue;
+      }
+      const dto = plainToInstance(CreateOrderDto, item);
+      const errors = await validate(dto, { whitelist: true, forbidUnknownValues: true });
+      if (errors.length) {
+        const { status, body } = toErrorBody(validationFailed(flattenValidationErrors(errors)));
+        results.push({ status, body });
+        continue;
+      }
+      const reply = {};
+      try {
+        const body = await this.place(dto, user, reply);
+        results.push({ status: overriddenStatus(reply) ?? 201, body });
+      } catch (err) {
+        const { status, body, internal } = toErrorBody(err);
+        if (internal) throw err; // the database or Temporal is down: the whole request fails, as one would
+        results.push({ status, body });
+      }
+    }
+    return { results };
   }
 
   private async replay(dto: CreateOrderDto, hash: string): Promise<OrderBody | null> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
@@ -44,6 +44,13 @@ export class StockController {
         ),
       ].join('\n') + '\n'
     );
+  }
+
+  @Get('skus/:code/availability')
+  @Allow(...INTERNAL)
+  @ApiOperation({ summary: 'Kits pre-packed, kits buildable from components, and the bottleneck component' })
+  availability(@Param('code') code: string, @Query() q: StockQuery) {
+    return this.stock.availability(code, q.warehouse);
   }
 
   @Get('stock/ledger')

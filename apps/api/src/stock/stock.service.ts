@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, ErrorCodes, greatCircleKm, validationFailed, type FieldError } from '@peakstock/domain';
+import {
+  DomainError,
+  ErrorCodes,
+  greatCircleKm,
+  kitAvailability,
+  notFound,
+  validationFailed,
+  type FieldError,
+} from '@peakstock/domain';
 import { applyLedger, insertAudit, queryRows, readLevels, type StockLevel } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
@@ -36,6 +44,52 @@ export class StockService {
 
   levels(filter: { sku?: string; warehouse?: string }) {
     return readLevels(this.db, filter);
+  }
+
+  /**
+   * Pre-packed kits and how many more the components allow. Components only combine within a warehouse, so the
+   * network figure is the sum of each warehouse's; the bottleneck is the component that limits the most kits,
+   * with the units it lacks for one more kit.
+   */
+  async availability(sku: string, warehouse?: string) {
+    const skus: { is_kit: boolean }[] = await this.db.query('SELECT is_kit FROM skus WHERE code = $1', [sku]);
+    if (!skus[0]) throw notFound('SKU');
+    const bom: { sku: string; qty: number }[] = skus[0].is_kit
+      ? await this.db.query(
+          'SELECT component_sku AS sku, qty FROM kit_components WHERE kit_sku = $1 ORDER BY line',
+          [sku],
+        )
+      : [];
+    const levels = await readLevels(this.db, { warehouse, skus: [sku, ...bom.map((b) => b.sku)] });
+    const byWarehouse = new Map<string, Record<string, number>>();
+    for (const l of levels)
+      byWarehouse.set(l.warehouse, { ...byWarehouse.get(l.warehouse), [l.sku]: l.available });
+    let kitOnHand = 0;
+    let buildable = 0;
+    const componentTotal: Record<string, number> = {};
+    for (const avail of byWarehouse.values()) {
+      kitOnHand += avail[sku] ?? 0;
+      if (bom.length) buildable += kitAvailability(bom, avail, 0).buildable;
+      for (const b of bom) componentTotal[b.sku] = (componentTotal[b.sku] ?? 0) + (avail[b.sku] ?? 0);
+    }
+    let bottleneck: { sku: string; short: number } | null = null;
+    if (bom.length) {
+      const worst = [...bom].sort(
+        (a, b) => (componentTotal[a.sku] ?? 0) / a.qty - (componentTotal[b.sku] ?? 0) / b.qty,
+      )[0]!;
+      bottleneck = {
+        sku: worst.sku,
+        short: Math.max(0, worst.qty * (buildable + 1) - (componentTotal[worst.sku] ?? 0)),
+      };
+    }
+    return {
+      sku,
+      warehouse: warehouse ?? null,
+      isKit: skus[0].is_kit,
+      kitOnHand: skus[0].is_kit ? kitOnHand : 0,
+      buildable,
+      bottleneck,
+    };
   }
 
   async ledger(q: LedgerQuery) {
