@@ -1,5 +1,6 @@
 /** Every activity implementation class; the worker registers their methods by name. */
 import { AuditActivitiesImpl } from './audit/audit.activities';
+import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
 import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
@@ -7,6 +8,7 @@ import { TaskActivitiesImpl } from './tasks/tasks.activities';
 
 export {
   AuditActivitiesImpl,
+  LiveSessionActivitiesImpl,
   NotificationActivitiesImpl,
   ProbeActivitiesImpl,
   ProjectionActivitiesImpl,
@@ -19,4 +21,5 @@ export const activityProviders = [
   TaskActivitiesImpl,
   AuditActivitiesImpl,
   NotificationActivitiesImpl,
+  LiveSessionActivitiesImpl,
 ];

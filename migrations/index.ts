@@ -5,6 +5,7 @@ import { MasterData1763790000000 } from './1763790000000-MasterData';
 import { Notifications1763800000000 } from './1763800000000-Notifications';
 import { StockPool1763810000000 } from './1763810000000-StockPool';
 import { DemandSignals1763820000000 } from './1763820000000-DemandSignals';
+import { LiveSessions1763830000000 } from './1763830000000-LiveSessions';
 
 export const migrations = [
   Foundation1763770000000,
@@ -13,4 +14,5 @@ export const migrations = [
   Notifications1763800000000,
   StockPool1763810000000,
   DemandSignals1763820000000,
+  LiveSessions1763830000000,
 ];

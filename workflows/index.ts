@@ -1,3 +1,4 @@
 // Every workflow type the worker registers. Workflow files import only @temporalio/workflow, @temporalio/common,
 // @peakstock/contracts and @peakstock/domain (enforced by ESLint).
 export { probeWorkflow } from './probe/probe.workflow';
+export { liveSessionWorkflow } from './live-session/live-session.workflow';

@@ -28,6 +28,8 @@ import { TasksService } from './tasks/tasks.service';
 import { MasterDataModule } from './master-data/master-data.module';
 import { DemandSignalsService } from './stock/demand-signals.service';
 import { GeoService } from './stock/geo.service';
+import { LiveSessionsController } from './stock/live-sessions.controller';
+import { LiveSessionsService } from './stock/live-sessions.service';
 import { OrdersController } from './stock/orders.controller';
 import { OrdersService } from './stock/orders.service';
 import { StockController } from './stock/stock.controller';
@@ -67,6 +69,7 @@ export class ApiModule {
         SubscriptionsController,
         StockController,
         OrdersController,
+        LiveSessionsController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },
@@ -79,6 +82,7 @@ export class ApiModule {
         ProgressEventsService,
         GeoService,
         DemandSignalsService,
+        LiveSessionsService,
         OrdersService,
         StockService,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -3,3 +3,4 @@ export * from './temporal';
 export * from './probe';
 export * from './tasks';
 export * from './notifications';
+export * from './live-session';

@@ -29,9 +29,11 @@ export const searchAttributeRegistrations: { name: string; type: 'Keyword' | 'Ke
 
 export const workflowTypes = {
   probe: 'probeWorkflow',
+  liveSession: 'liveSessionWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
 export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,
+  liveSession: (sessionId: string) => `live-session:${sessionId}`,
 };

@@ -49,6 +49,17 @@ export interface OrderView {
   cancelledAt: string | null;
 }
 
+function mergeAllocations(parts: Allocation[]): Allocation[] {
+  const merged = new Map<string, Allocation>();
+  for (const p of parts) {
+    const key = `${p.warehouse}\u0000${p.sku}`;
+    const cur = merged.get(key);
+    if (cur) cur.qty += p.qty;
+    else merged.set(key, { ...p });
+  }
+  return [...merged.values()];
+}
+
 const canonicalHash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
 /** What identifies an order's content: a replay with other lines is a conflict, not the same order. */
@@ -88,38 +99,59 @@ export class OrdersService {
       return replay;
     }
     await this.validateReferences(dto);
-    const skus = dto.lines.map((l) => l.sku);
     for (let attempt = 1; ; attempt++) {
       const at = new Date(await this.clock.nowMs()).toISOString();
-      const available: { warehouse: string; sku: string; available: number }[] = await this.db.query(
-        `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
-          WHERE sku = ANY($1::text[]) AND on_hand - reserved - locked > 0`,
-        [skus],
-      );
-      const byWarehouse = new Map<string, Record<string, number>>();
-      for (const r of available)
-        byWarehouse.set(r.warehouse, { ...byWarehouse.get(r.warehouse), [r.sku]: r.available });
-      const distances = await this.geo.distances(dto.region, [...byWarehouse.keys()]);
-      const plan = planAllocation(
-        dto.lines,
-        [...byWarehouse].map(([warehouse, avail]) => ({
-          warehouse,
-          available: avail,
-          distanceKm: distances.get(warehouse)!,
-        })),
-      );
-      if (!plan.ok || attempt > MAX_ATTEMPTS) {
-        const short = plan.ok
-          ? dto.lines.map((l) => ({ sku: l.sku, requested: l.qty, available: 0 }))
-          : plan.short;
+      // Units ring-fenced for the channel's live session serve its orders first; the rest comes from the pool.
+      const session = await this.sessionFor(dto, at);
+      const fromLock: Allocation[] = [];
+      const rest: { sku: string; qty: number }[] = [];
+      for (const line of dto.lines) {
+        let left = line.qty;
+        for (const l of session?.locks.filter((x) => x.sku === line.sku) ?? []) {
+          const take = Math.min(left, l.remaining);
+          if (take > 0) fromLock.push({ warehouse: l.warehouse, sku: line.sku, qty: take });
+          left -= take;
+        }
+        if (left > 0) rest.push({ sku: line.sku, qty: left });
+      }
+      let fromPool: Allocation[] = [];
+      let short: { sku: string; requested: number; available: number }[] = [];
+      if (rest.length > 0) {
+        const available: { warehouse: string; sku: string; available: number }[] = await this.db.query(
+          `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
+            WHERE sku = ANY($1::text[]) AND on_hand - reserved - locked > 0`,
+          [rest.map((l) => l.sku)],
+        );
+        const byWarehouse = new Map<string, Record<string, number>>();
+        for (const r of available)
+          byWarehouse.set(r.warehouse, { ...byWarehouse.get(r.warehouse), [r.sku]: r.available });
+        const distances = await this.geo.distances(dto.region, [...byWarehouse.keys()]);
+        const plan = planAllocation(
+          rest,
+          [...byWarehouse].map(([warehouse, avail]) => ({
+            warehouse,
+            available: avail,
+            distanceKm: distances.get(warehouse)!,
+          })),
+        );
+        if (plan.ok) fromPool = plan.allocations;
+        else short = plan.short;
+      }
+      if (short.length > 0 || attempt > MAX_ATTEMPTS) {
+        const lockTaken = (sku: string) =>
+          fromLock.filter((a) => a.sku === sku).reduce((n, a) => n + a.qty, 0);
+        const lines = short.length
+          ? short.map((x) => {
+              const requested = dto.lines.find((l) => l.sku === x.sku)!.qty;
+              return { sku: x.sku, requested, available: x.available + lockTaken(x.sku) };
+            })
+          : dto.lines.map((l) => ({ sku: l.sku, requested: l.qty, available: 0 }));
         await this.recordDemand(dto, at, false);
         throw new DomainError(
           ErrorCodes.OUT_OF_STOCK,
           'not enough stock for this order; nothing was reserved',
           undefined,
-          {
-            lines: short,
-          },
+          { lines },
         );
       }
       try {
@@ -140,25 +172,53 @@ export class OrdersService {
               dto.shipBy ?? null,
               dto.presale ?? false,
               dto.custom ?? false,
-              dto.liveSessionId ?? null,
+              session?.id ?? dto.liveSessionId ?? null,
               at,
             ],
           );
           const id = inserted[0]?.id;
           if (!id) return null; // a concurrent twin committed first
-          const entries: LedgerEntry[] = plan.allocations.map((a) => ({
-            warehouse: a.warehouse,
-            sku: a.sku,
-            kind: 'reservation',
-            dReserved: a.qty,
-            idempotencyKey: `order:${id}:reserve:${a.warehouse}:${a.sku}`,
-            actor: { kind: 'user', id: user.id },
-            cause: { orderId: id, channel: dto.channel, externalId: dto.externalId },
-            at,
-          }));
+          for (const a of [...fromLock].sort((x, y) =>
+            x.warehouse + x.sku < y.warehouse + y.sku ? -1 : 1,
+          )) {
+            const took = await queryRows<{ used: number }>(
+              tx,
+              `UPDATE live_session_locks SET used = used + $4
+                WHERE session_id = $1 AND warehouse = $2 AND sku = $3 AND locked - used - returned >= $4 RETURNING used`,
+              [session!.id, a.warehouse, a.sku, a.qty],
+            );
+            if (took.length === 0)
+              throw new StockUnavailableError('the session lock was drawn down meanwhile');
+          }
+          const actor = { kind: 'user', id: user.id };
+          const cause = { orderId: id, channel: dto.channel, externalId: dto.externalId };
+          const entries: LedgerEntry[] = [
+            ...fromLock.map((a) => ({
+              warehouse: a.warehouse,
+              sku: a.sku,
+              kind: 'reservation' as const,
+              dLocked: -a.qty,
+              dReserved: a.qty,
+              idempotencyKey: `order:${id}:session:${a.warehouse}:${a.sku}`,
+              actor,
+              cause: { ...cause, liveSessionId: session!.id },
+              at,
+            })),
+            ...fromPool.map((a) => ({
+              warehouse: a.warehouse,
+              sku: a.sku,
+              kind: 'reservation' as const,
+              dReserved: a.qty,
+              idempotencyKey: `order:${id}:reserve:${a.warehouse}:${a.sku}`,
+              actor,
+              cause,
+              at,
+            })),
+          ];
           await applyLedger(tx, entries);
-          await this.insertAllocations(tx, id, plan.allocations);
-          const result: OrderBody = { id, status: 'accepted', allocations: plan.allocations };
+          const allocations = mergeAllocations([...fromLock, ...fromPool]);
+          await this.insertAllocations(tx, id, allocations);
+          const result: OrderBody = { id, status: 'accepted', allocations };
           await tx.query('UPDATE orders SET response = $2 WHERE id = $1', [id, JSON.stringify(result)]);
           await this.recordDemand(dto, at, true, tx);
           return result;
@@ -174,6 +234,39 @@ export class OrdersService {
         // Another order took the units between our read and our write: read again and re-plan.
       }
     }
+  }
+
+  /**
+   * The live session an order draws from: the one it names (which must be its channel's), else its channel's
+   * session whose window holds the order's business time.
+   */
+  private async sessionFor(
+    dto: CreateOrderDto,
+    at: string,
+  ): Promise<{ id: string; locks: { warehouse: string; sku: string; remaining: number }[] } | null> {
+    const rows: { id: string; channel: string; status: string }[] = dto.liveSessionId
+      ? await this.db.query('SELECT id, channel, status FROM live_sessions WHERE id = $1', [
+          dto.liveSessionId,
+        ])
+      : await this.db.query(
+          `SELECT id, channel, status FROM live_sessions
+            WHERE channel = $1 AND status = 'active' AND starts_at <= $2 AND ends_at > $2
+            ORDER BY starts_at DESC LIMIT 1`,
+          [dto.channel, at],
+        );
+    const s = rows[0];
+    if (dto.liveSessionId && (!s || s.channel !== dto.channel)) {
+      throw validationFailed([
+        { field: 'liveSessionId', reason: `no live session ${dto.liveSessionId} on ${dto.channel}` },
+      ]);
+    }
+    if (!s || s.status !== 'active') return null;
+    const locks: { warehouse: string; sku: string; remaining: number }[] = await this.db.query(
+      `SELECT warehouse, sku, locked - used - returned AS remaining FROM live_session_locks
+        WHERE session_id = $1 AND sku = ANY($2::text[]) AND locked - used - returned > 0 ORDER BY warehouse, sku`,
+      [s.id, dto.lines.map((l) => l.sku)],
+    );
+    return { id: s.id, locks };
   }
 
   /**
