@@ -340,4 +340,23 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
     expect(hz.body).toMatchObject({ kitOnHand: 4, buildable: 3, bottleneck: { sku: 'CREAM', short: 1 } });
     expect((await api.call('GET', '/v1/skus/NOPE/availability')).status).toBe(404);
   });
+
+  it("tells each channel its sellable quantity under its publish rules, and no channel another's", async () => {
+    await api.call('PUT', '/v1/skus/PUB', { body: { name: 'PUB', unitCost: 1, unitPrice: 2, tier: 'B' } });
+    await adjust('HZ1', 'PUB', 60);
+    await adjust('GZ1', 'PUB', 40);
+    await api.call('PUT', '/v1/channels/kuaishou', {
+      body: { name: 'kuaishou', publish: { share: 0.5, buffer: 10, min: 0, max: 30 } },
+    });
+    await api.call('PUT', '/v1/channels/wechat', {
+      body: { name: 'wechat', publish: { share: 1, buffer: 0, min: 0, max: 1000, warehouses: ['GZ1'] } },
+    });
+    const read = async (channel: string, token?: string) =>
+      (await api.call('GET', `/v1/channels/${channel}/sellable?sku=PUB`, { token })).body.items[0].sellable;
+    expect(await read('douyin', ch.douyin)).toBe(100);
+    expect(await read('kuaishou', ch.kuaishou)).toBe(30); // (100 - 10) × 0.5 = 45, capped at 30
+    expect(await read('wechat')).toBe(40); // GZ1 only
+    expect((await api.call('GET', '/v1/channels/douyin/sellable', { token: ch.kuaishou })).status).toBe(403);
+    expect((await api.call('GET', '/v1/channels/nowhere/sellable')).status).toBe(404);
+  });
 });

@@ -4,3 +4,4 @@ export * from './forecast';
 export * from './planning';
 export * from './alerts';
 export * from './stock/allocation';
+export * from './stock/sellable';

@@ -53,6 +53,15 @@ export class StockController {
     return this.stock.availability(code, q.warehouse);
   }
 
+  @Get('channels/:code/sellable')
+  @Allow(...INTERNAL, 'channel')
+  @ApiOperation({
+    summary: "The channel's sellable quantity per SKU under its publish rules (a channel reads its own)",
+  })
+  sellable(@Param('code') code: string, @Query() q: StockQuery, @CurrentUser() user: AuthUser) {
+    return this.stock.sellable(code, user, q.sku);
+  }
+
   @Get('stock/ledger')
   @Allow(...INTERNAL)
   @ApiOperation({ summary: 'The append-only ledger, newest first' })

@@ -7,6 +7,8 @@ import {
   greatCircleKm,
   kitAvailability,
   notFound,
+  sellableQuantity,
+  type PublishRules,
   validationFailed,
   type FieldError,
 } from '@peakstock/domain';
@@ -89,6 +91,50 @@ export class StockService {
       kitOnHand: skus[0].is_kit ? kitOnHand : 0,
       buildable,
       bottleneck,
+    };
+  }
+
+  /** Each SKU's sellable quantity for one channel under its publish rules (a channel reads its own only). */
+  async sellable(channel: string, user: AuthUser, sku?: string) {
+    if (user.role === 'channel' && user.channel !== channel) {
+      throw new DomainError(
+        ErrorCodes.FORBIDDEN,
+        `a channel user may only read ${user.channel}'s sellable quantities`,
+      );
+    }
+    const rows: { publish: PublishRules | null }[] = await this.db.query(
+      'SELECT publish FROM channels WHERE code = $1',
+      [channel],
+    );
+    if (!rows[0]) throw notFound('channel');
+    const rules = rows[0].publish;
+    const pool: { sku: string; available: number }[] = await this.db.query(
+      `SELECT sku, sum(on_hand - reserved - locked)::int AS available FROM stock_levels
+        WHERE ($1::text IS NULL OR sku = $1) AND ($2::text[] IS NULL OR warehouse = ANY($2::text[]))
+        GROUP BY sku ORDER BY sku`,
+      [sku ?? null, rules?.warehouses?.length ? rules.warehouses : null],
+    );
+    const locks: { sku: string; remaining: number }[] = await this.db.query(
+      `SELECT l.sku, sum(l.locked - l.used - l.returned)::int AS remaining
+         FROM live_session_locks l JOIN live_sessions s ON s.id = l.session_id
+        WHERE s.channel = $1 AND s.status = 'active' AND ($2::text IS NULL OR l.sku = $2) GROUP BY l.sku`,
+      [channel, sku ?? null],
+    );
+    const own = new Map(locks.map((l) => [l.sku, l.remaining]));
+    const skus = [...new Set([...pool.map((p) => p.sku), ...own.keys(), ...(sku ? [sku] : [])])].sort();
+    const available = new Map(pool.map((p) => [p.sku, p.available]));
+    return {
+      channel,
+      items: skus.map((code) => {
+        const poolAvailable = available.get(code) ?? 0;
+        const ownLock = own.get(code) ?? 0;
+        return {
+          sku: code,
+          sellable: sellableQuantity({ poolAvailable, ownLockRemaining: ownLock, rules }),
+          poolAvailable,
+          ownLock,
+        };
+      }),
     };
   }
 
