@@ -20,6 +20,13 @@ export interface NumberRule {
   money?: boolean;
 }
 
+export interface StringRule {
+  optional?: boolean;
+  /** Must match CODE_PATTERN. */
+  code?: boolean;
+  allowEmpty?: boolean;
+}
+
 export const at = (base: string, key: string | number): string =>
   typeof key === 'number' ? `${base}[${key}]` : base ? `${base}.${key}` : key;
 
@@ -37,7 +44,7 @@ export class Checker {
     return value as Json;
   }
 
-  /** The member `key` of `o`; `optional` members may be absent (undefined is returned without an error). */
+  /** The own member `key` of `o` (undefined when absent). */
   field(o: Json, key: string): unknown {
     return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
   }
@@ -51,16 +58,16 @@ export class Checker {
     return value as unknown[];
   }
 
-  string(o: Json, key: string, path: string, opts: { optional?: boolean; code?: boolean } = {}) {
+  string(o: Json, key: string, path: string, opts: StringRule = {}) {
     return this.stringValue(this.field(o, key), at(path, key), opts);
   }
 
-  stringValue(value: unknown, p: string, opts: { optional?: boolean; code?: boolean } = {}) {
+  stringValue(value: unknown, p: string, opts: StringRule = {}) {
     if (value === undefined) return opts.optional ? undefined : this.fail(p, 'is required');
     if (typeof value !== 'string') return this.fail(p, 'must be a string');
     if (opts.code && !CODE_PATTERN.test(value))
       return this.fail(p, `must be a code of 1-64 letters, digits, _ . - (got ${JSON.stringify(value)})`);
-    if (!opts.code && value.trim() === '') return this.fail(p, 'must not be empty');
+    if (!opts.code && !opts.allowEmpty && value.trim() === '') return this.fail(p, 'must not be empty');
     return value;
   }
 
@@ -81,11 +88,14 @@ export class Checker {
   numberValue(value: unknown, p: string, rule: NumberRule = {}) {
     if (value === undefined) return this.fail(p, 'is required');
     if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(p, 'must be a finite number');
-    if (rule.integer && !Number.isSafeInteger(value)) return this.fail(p, `must be an integer (got ${value})`);
-    if (rule.min !== undefined && value < rule.min) return this.fail(p, `must be ≥ ${rule.min} (got ${value})`);
+    if (rule.integer && !Number.isSafeInteger(value))
+      return this.fail(p, `must be an integer (got ${value})`);
+    if (rule.min !== undefined && value < rule.min)
+      return this.fail(p, `must be ≥ ${rule.min} (got ${value})`);
     if (rule.above !== undefined && value <= rule.above)
       return this.fail(p, `must be > ${rule.above} (got ${value})`);
-    if (rule.max !== undefined && value > rule.max) return this.fail(p, `must be ≤ ${rule.max} (got ${value})`);
+    if (rule.max !== undefined && value > rule.max)
+      return this.fail(p, `must be ≤ ${rule.max} (got ${value})`);
     if (rule.money && Math.abs(Math.round(value * 100) - value * 100) > 1e-6)
       return this.fail(p, `must have at most 2 decimals (got ${value})`);
     return value;

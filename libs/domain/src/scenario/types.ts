@@ -139,9 +139,7 @@ export interface ScenarioIssue {
   reason: string;
 }
 
-export type ParseScenarioResult =
-  | { ok: true; scenario: Scenario }
-  | { ok: false; errors: ScenarioIssue[] };
+export type ParseScenarioResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioIssue[] };
 
 // ---- trace ----
 
@@ -212,5 +210,4 @@ export interface TraceIssue {
 }
 
 export type ParseTraceResult =
-  | { ok: true; events: TraceEvents; stats: TraceStats }
-  | { ok: false; errors: TraceIssue[] };
+  { ok: true; events: TraceEvents; stats: TraceStats } | { ok: false; errors: TraceIssue[] };
