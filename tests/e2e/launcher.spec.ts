@@ -49,7 +49,8 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
     await db?.drop();
   });
 
-  it('starts worker and API, prints URLs and demo tokens, serves them, and stops on SIGTERM', async () => {
+  const launch = async (): Promise<string> => {
+    log.length = 0;
     launcher = spawn(process.execPath, [path.join(ROOT, 'dist/apps/launcher/src/main.js')], {
       cwd: ROOT,
       env: {
@@ -64,7 +65,21 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await waitForLine(launcher, /PeakStock is running/, 90_000, log);
-    const out = log.join('');
+    return log.join('');
+  };
+  const stop = async () => {
+    const exited = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
+    launcher!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log.join('')).toContain('[peakstock] stopped');
+  };
+  const get = async (token: string, path: string) =>
+    (
+      await fetch(`http://127.0.0.1:${PORT}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json() as Promise<any>;
+
+  it('starts worker and API with the demo data, prints URLs and tokens, serves them, stops on SIGTERM and resumes', async () => {
+    const out = await launch();
     expect(out).toContain(`http://127.0.0.1:${PORT}/docs`);
     expect(out).toContain('nothing local started');
 
@@ -73,15 +88,35 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
     const demo = JSON.parse(readFileSync(path.join(dataDir, 'demo-users.json'), 'utf8')) as {
       role: string;
       token: string;
+      warehouses?: string[];
+      channel?: string;
     }[];
-    expect(demo.map((d) => d.role).sort()).toEqual(['ops', 'supply_manager', 'viewer']);
-    expect(out).toContain(demo[0]!.token);
+    // A user for every role: a lead per warehouse and a channel user per channel of the demo scenario.
+    expect(
+      demo
+        .map(
+          (d) =>
+            `${d.role}${d.warehouses ? `:${d.warehouses.join()}` : ''}${d.channel ? `:${d.channel}` : ''}`,
+        )
+        .sort(),
+    ).toEqual([
+      'channel:douyin',
+      'ops',
+      'supply_manager',
+      'viewer',
+      'warehouse_lead:GZ1',
+      'warehouse_lead:HZ1',
+    ]);
+    for (const d of demo) expect(out).toContain(d.token);
 
     const ops = demo.find((d) => d.role === 'ops')!;
-    const res = await fetch(`http://127.0.0.1:${PORT}/v1/clock`, {
-      headers: { authorization: `Bearer ${ops.token}` },
-    });
-    expect(res.status).toBe(200);
+    const stock = await get(ops.token, '/v1/stock');
+    const total = (items: { onHand: number }[]) => items.reduce((n, i) => n + i.onHand, 0);
+    expect(total(stock.items)).toBe(5050); // the demo scenario's opening stock
+    expect(
+      (await get(ops.token, '/v1/warehouses')).items.map((w: { code: string }) => w.code).sort(),
+    ).toEqual(['GZ1', 'HZ1']);
+
     const probe = await fetch(`http://127.0.0.1:${PORT}/v1/probes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -98,15 +133,17 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
       stage = wf.status === 200 ? ((await wf.json()) as { stage: string }).stage : '';
     }
     expect(stage).toBe('done');
-
-    const exited = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
-    launcher.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(log.join('')).toContain('[peakstock] stopped');
+    await stop();
     const after = await fetch(`http://127.0.0.1:${PORT}/health`).then(
       () => 'answered',
       () => 'refused',
     );
     expect(after).toBe('refused');
-  }, 120_000);
+
+    // A second start loads the demo data again without doubling anything, and the tokens still work.
+    await launch();
+    expect(total((await get(ops.token, '/v1/stock')).items)).toBe(5050);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'demo-users.json'), 'utf8'))).toEqual(demo);
+    await stop();
+  }, 180_000);
 });

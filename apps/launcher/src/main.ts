@@ -18,15 +18,9 @@ import {
   type EmbeddedPostgresHandle,
 } from '@peakstock/persistence';
 import { ensureNamespace, repoRoot, startTemporalDevServer, type DevServerHandle } from '@peakstock/temporal';
+import { ensureDemoUsers, loadDemoMasterData, readScenario } from './demo-data';
 
 const say = (line: string) => console.log(`[peakstock] ${line}`);
-
-interface DemoUser {
-  name: string;
-  role: string;
-  token: string;
-  id: string;
-}
 
 function envInt(name: string, fallback: number): number {
   const v = process.env[name];
@@ -55,29 +49,6 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 120_000):
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`the API was not ready at ${url} after ${timeoutMs / 1000} s`);
-}
-
-/** Demo users beyond the bootstrap admin, created once through the public API; tokens kept in a 0600 file. */
-async function ensureDemoUsers(apiUrl: string, adminToken: string, file: string): Promise<DemoUser[]> {
-  const known: DemoUser[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoUser[]) : [];
-  const wanted = [
-    { name: 'Ops (demo)', role: 'ops', locale: 'zh-CN' },
-    { name: 'Supply manager (demo)', role: 'supply_manager', locale: 'zh-CN' },
-    { name: 'Viewer (demo)', role: 'viewer', locale: 'en' },
-  ];
-  for (const w of wanted) {
-    if (known.some((k) => k.role === w.role)) continue;
-    const res = await fetch(`${apiUrl}/v1/users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(w),
-    });
-    if (!res.ok) throw new Error(`creating demo user ${w.role}: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { id: string; token: string };
-    known.push({ name: w.name, role: w.role, token: body.token, id: body.id });
-    writeFileSync(file, JSON.stringify(known, null, 2), { mode: 0o600 });
-  }
-  return known;
 }
 
 const stops: (() => Promise<void>)[] = [];
@@ -208,10 +179,12 @@ async function main(): Promise<void> {
   const apiUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${apiPort}`;
   await waitReady(`${apiUrl}/health/ready`, api);
 
-  const demo =
-    process.env.DEMO_DATA === '0'
-      ? []
-      : await ensureDemoUsers(apiUrl, adminToken, path.join(dataDir, 'demo-users.json'));
+  let demo: { role: string; token: string; warehouses?: string[]; channel?: string }[] = [];
+  if (process.env.DEMO_DATA !== '0') {
+    const scenario = readScenario(path.join(root, 'scenarios', 'demo-small.json'));
+    await loadDemoMasterData(apiUrl, adminToken, scenario, say);
+    demo = await ensureDemoUsers(apiUrl, adminToken, path.join(dataDir, 'demo-users.json'), scenario);
+  }
   const lines = [
     '',
     'PeakStock is running.',
@@ -222,7 +195,10 @@ async function main(): Promise<void> {
     '',
     `Tokens (also in ${dataDir}, files readable only by you):`,
     `  admin            ${adminToken}`,
-    ...demo.map((d) => `  ${d.role.padEnd(16)} ${d.token}`),
+    ...demo.map(
+      (d) =>
+        `  ${`${d.role}${d.warehouses ? ` ${d.warehouses.join(',')}` : ''}${d.channel ? ` ${d.channel}` : ''}`.padEnd(24)} ${d.token}`,
+    ),
     '',
     'Try:  curl -H "Authorization: Bearer <token>" ' + `${apiUrl}/v1/clock`,
     'Ctrl-C stops everything; the next `npm start` resumes with the same data.',

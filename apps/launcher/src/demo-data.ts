@@ -1,0 +1,154 @@
+/**
+ * Demo data for `npm start` (and `DEMO_DATA=0` to skip it): the repo's demo scenario loaded through the public
+ * API — regions, warehouses, lanes, SKUs and kits, channels, the sale event, opening stock — and a user for every
+ * role: a lead per warehouse and a channel user per channel. Every call is idempotent (PUTs; keyed opening
+ * adjustments), so each start loads it again harmlessly.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseScenario, toIsoWithOffset, type Scenario } from '@peakstock/domain';
+
+export interface DemoUser {
+  name: string;
+  role: string;
+  token: string;
+  id: string;
+  warehouses?: string[];
+  channel?: string;
+}
+
+type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
+function client(apiUrl: string, token: string): Call {
+  return async (method, path, body) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 500)}`);
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+}
+
+export function readScenario(file: string): Scenario {
+  const parsed = parseScenario(readFileSync(file, 'utf8'), file);
+  if (!parsed.ok)
+    throw new Error(`${file}: ${parsed.errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}`);
+  return parsed.scenario;
+}
+
+/** The offset written in an ISO 8601 instant, in minutes (`+08:00` → 480). */
+function offsetMinutes(iso: string): number {
+  const m = /([+-])(\d{2}):(\d{2})$/.exec(iso);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+/** Components before the kits made of them, so every reference exists when a kit is written. */
+function kitsLast(s: Scenario): Scenario['skus'] {
+  const done = new Set<string>();
+  const out: Scenario['skus'] = [];
+  const visit = (code: string) => {
+    if (done.has(code)) return;
+    const sku = s.skus.find((x) => x.code === code)!;
+    for (const line of sku.kit ?? []) visit(line.sku);
+    done.add(code);
+    out.push(sku);
+  };
+  for (const sku of s.skus) visit(sku.code);
+  return out;
+}
+
+export async function loadDemoMasterData(
+  apiUrl: string,
+  adminToken: string,
+  s: Scenario,
+  log: (l: string) => void,
+): Promise<void> {
+  const call = client(apiUrl, adminToken);
+  for (const r of s.regions)
+    await call('PUT', `/v1/regions/${r.code}`, { name: r.name, remote: r.remote, lat: r.lat, lon: r.lon });
+  for (const w of s.warehouses) {
+    await call('PUT', `/v1/warehouses/${w.code}`, {
+      name: w.name,
+      region: w.region,
+      timezone: w.timezone,
+      pickLinesPerHour: w.pickLinesPerHour,
+      packStations: w.packStations,
+    });
+  }
+  for (const t of s.transitHours)
+    await call('PUT', `/v1/transit-lanes/${t.from}/${t.to}`, { hours: t.hours });
+  for (const sku of kitsLast(s)) {
+    await call('PUT', `/v1/skus/${sku.code}`, {
+      name: sku.name,
+      unitPrice: sku.unitPrice,
+      tier: sku.tier,
+      weightKg: sku.weightKg,
+      ...(sku.kit ? { kit: sku.kit } : {}),
+      ...(sku.unitCostSource === 'given' ? { unitCost: sku.unitCost } : {}),
+    });
+  }
+  for (const c of s.channels) await call('PUT', `/v1/channels/${c.code}`, { name: c.name });
+  const lastMinute = Math.max(60, ...s.liveSessions.map((l) => l.endsAtMinute));
+  const offset = offsetMinutes(s.startsAt);
+  await call('PUT', `/v1/sale-events/${s.name}`, {
+    name: s.description.slice(0, 200) || s.name,
+    startsAt: toIsoWithOffset(s.startsAtMs, offset),
+    endsAt: toIsoWithOffset(s.startsAtMs + lastMinute * 60_000, offset),
+    channels: s.channels.map((c) => c.code),
+    skus: s.skus.map((k) => ({ sku: k.code })),
+  });
+  for (const st of s.stock) {
+    if (st.onHand <= 0) continue;
+    await call('POST', '/v1/stock/adjustments', {
+      warehouse: st.warehouse,
+      sku: st.sku,
+      qty: st.onHand,
+      reason: `opening balance (demo scenario ${s.name})`,
+      idempotencyKey: `demo-opening:${s.name}:${st.warehouse}:${st.sku}`,
+    });
+  }
+  log(
+    `demo data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.channels.length} channels, sale event ${s.name}`,
+  );
+}
+
+/** A user for every role, created once; their tokens are kept (0600) because only hashes are stored. */
+export async function ensureDemoUsers(
+  apiUrl: string,
+  adminToken: string,
+  file: string,
+  s: Scenario | null,
+): Promise<DemoUser[]> {
+  const call = client(apiUrl, adminToken);
+  const known: DemoUser[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoUser[]) : [];
+  const wanted: Omit<DemoUser, 'token' | 'id'>[] = [
+    { name: 'Ops (demo)', role: 'ops' },
+    { name: 'Supply manager (demo)', role: 'supply_manager' },
+    { name: 'Viewer (demo)', role: 'viewer' },
+    ...(s?.warehouses ?? []).map((w) => ({
+      name: `Lead ${w.code} (demo)`,
+      role: 'warehouse_lead',
+      warehouses: [w.code],
+    })),
+    ...(s?.channels ?? []).map((c) => ({
+      name: `${c.name} (demo channel)`,
+      role: 'channel',
+      channel: c.code,
+    })),
+  ];
+  for (const w of wanted) {
+    if (known.some((k) => k.name === w.name)) continue;
+    const body = (await call('POST', '/v1/users', { ...w, locale: 'zh-CN' })) as {
+      id: string;
+      token: string;
+    };
+    known.push({ ...w, token: body.token, id: body.id });
+    writeFileSync(file, JSON.stringify(known, null, 2), { mode: 0o600 });
+  }
+  return known;
+}
