@@ -359,4 +359,67 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
     expect((await api.call('GET', '/v1/channels/douyin/sellable', { token: ch.kuaishou })).status).toBe(403);
     expect((await api.call('GET', '/v1/channels/nowhere/sellable')).status).toBe(404);
   });
+
+  it('turns a cycle count into count entries and answers the discrepancy at cost, moving orders it leaves short', async () => {
+    await api.call('PUT', '/v1/skus/CNT1', {
+      body: { name: 'CNT1', unitCost: 12.5, unitPrice: 30, tier: 'B' },
+    });
+    await api.call('PUT', '/v1/skus/CNT2', { body: { name: 'CNT2', unitCost: 3, unitPrice: 9, tier: 'C' } });
+    await adjust('HZ1', 'CNT1', 10);
+    await adjust('HZ1', 'CNT2', 5);
+    const held = await order(ch.douyin, 'douyin', [{ sku: 'CNT1', qty: 9 }]);
+    const body = {
+      warehouse: 'HZ1',
+      counts: [
+        { sku: 'CNT2', qty: 7 },
+        { sku: 'CNT1', qty: 6 },
+      ],
+      idempotencyKey: 'count-1',
+    };
+    const res = await api.call('POST', '/v1/stock/counts', { token: leadHz, body });
+    expect(res.status).toBe(201);
+    expect(res.body.lines).toEqual([
+      { sku: 'CNT1', book: 10, physical: 6, delta: -4, unitCost: 12.5, valueAtCost: -50 },
+      { sku: 'CNT2', book: 5, physical: 7, delta: 2, unitCost: 3, valueAtCost: 6 },
+    ]);
+    expect(res.body.totalValueAtCost).toBe(-44);
+    // 9 reserved, 6 left, nothing elsewhere: the order is kept, flagged oversold, its units released.
+    expect(res.body.shortfall).toEqual([
+      expect.objectContaining({ orderId: held.body.id, outcome: 'oversold' }),
+    ]);
+    expect(await level('HZ1', 'CNT1')).toMatchObject({ onHand: 6, reserved: 0, available: 6 });
+    const again = await api.call('POST', '/v1/stock/counts', { token: leadHz, body });
+    expect(again.body).toEqual(res.body);
+    expect(
+      (
+        await api.call('POST', '/v1/stock/counts', {
+          token: leadHz,
+          body: { ...body, counts: [{ sku: 'CNT1', qty: 1 }] },
+        })
+      ).status,
+    ).toBe(409);
+    const kinds = await ds().query(
+      `SELECT kind, count(*)::int AS n FROM stock_ledger WHERE sku IN ('CNT1','CNT2') GROUP BY kind ORDER BY kind`,
+    );
+    expect(kinds).toEqual([
+      { kind: 'adjustment', n: 2 },
+      { kind: 'count', n: 2 },
+      { kind: 'release', n: 1 },
+      { kind: 'reservation', n: 1 },
+    ]);
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+    const dup = await api.call('POST', '/v1/stock/counts', {
+      token: leadHz,
+      body: {
+        warehouse: 'HZ1',
+        counts: [
+          { sku: 'CNT1', qty: 1 },
+          { sku: 'CNT1', qty: 2 },
+        ],
+        idempotencyKey: 'count-2',
+      },
+    });
+    expect(dup.status).toBe(422);
+    expect(dup.body.errors[0].field).toBe('counts[1].sku');
+  });
 });

@@ -110,3 +110,22 @@ export class OrderBatchDto {
   @ArrayMaxSize(500)
   orders!: unknown[];
 }
+
+export class CountLineDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
+  @ApiProperty({ description: 'units physically counted' }) @IsInt() @Min(0) @Max(10_000_000) qty!: number;
+}
+
+export class CountDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) warehouse!: string;
+  @ApiProperty({ type: [CountLineDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5000)
+  @ValidateNested({ each: true })
+  @Type(() => CountLineDto)
+  counts!: CountLineDto[];
+  @ApiProperty()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'idempotencyKey must be 1-200 visible ASCII characters' })
+  idempotencyKey!: string;
+}

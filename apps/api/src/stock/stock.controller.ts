@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@ne
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
-import { AdjustmentDto, LedgerQuery, StockQuery } from './orders.dto';
+import { AdjustmentDto, CountDto, LedgerQuery, StockQuery } from './orders.dto';
 import { StockService } from './stock.service';
 
 const INTERNAL = ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] as const;
@@ -77,5 +77,13 @@ export class StockController {
   })
   adjust(@Body() body: AdjustmentDto, @CurrentUser() user: AuthUser) {
     return this.stock.adjust(body, user);
+  }
+
+  @Post('stock/counts')
+  @HttpCode(201)
+  @Allow('ops', 'warehouse_lead')
+  @ApiOperation({ summary: 'A cycle count: book becomes physical, with the discrepancy report at cost' })
+  count(@Body() body: CountDto, @CurrentUser() user: AuthUser) {
+    return this.stock.count(body, user);
   }
 }

@@ -17,7 +17,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { decodeCursor, pageOf } from '../common/cursor';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
-import type { AdjustmentDto, LedgerQuery } from './orders.dto';
+import type { AdjustmentDto, CountDto, LedgerQuery } from './orders.dto';
 
 export interface ShortfallOrder {
   orderId: string;
@@ -26,6 +26,21 @@ export interface ShortfallOrder {
   qty: number;
   outcome: 'reallocated' | 'oversold';
   toWarehouse?: string;
+}
+
+export interface CountResult {
+  warehouse: string;
+  /** Book vs physical per SKU; valueAtCost = delta × unit cost (negative for a loss). */
+  lines: {
+    sku: string;
+    book: number;
+    physical: number;
+    delta: number;
+    unitCost: number;
+    valueAtCost: number;
+  }[];
+  totalValueAtCost: number;
+  shortfall: ShortfallOrder[];
 }
 
 export interface AdjustmentResult {
@@ -190,12 +205,7 @@ export class StockService {
    * answer); the reservation invariants hold throughout. Idempotent by `idempotencyKey`.
    */
   async adjust(dto: AdjustmentDto, user: AuthUser): Promise<AdjustmentResult> {
-    if (user.role === 'warehouse_lead' && !user.warehouses.includes(dto.warehouse)) {
-      throw new DomainError(
-        ErrorCodes.FORBIDDEN,
-        `you may adjust stock of ${user.warehouses.join(', ')} only`,
-      );
-    }
+    this.checkLeadScope(user, dto.warehouse);
     const errors: FieldError[] = [];
     if (dto.qty === 0) errors.push({ field: 'qty', reason: 'must not be 0' });
     const [noWarehouse, noSku] = await Promise.all([
@@ -206,80 +216,220 @@ export class StockService {
     if (noSku.length) errors.push({ field: 'sku', reason: 'unknown SKU' });
     if (errors.length) throw validationFailed(errors);
 
-    const hash = createHash('sha256')
-      .update(JSON.stringify([dto.warehouse, dto.sku, dto.qty, dto.reason]))
-      .digest('hex');
     const scope = `${IDEMPOTENCY_SCOPE}:${user.id}`;
     const at = new Date(await this.clock.nowMs()).toISOString();
-    const outcome = await this.db.transaction(async (tx) => {
-      // Waits for a concurrent twin's commit, then finds its row: exactly one of them applies.
-      const claimed = await queryRows<{ key: string }>(
-        tx,
-        `INSERT INTO idempotency_keys (scope, key, request_hash, state) VALUES ($1, $2, $3, 'pending')
-         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-        [scope, dto.idempotencyKey, hash],
-      );
-      if (claimed.length === 0) return { replay: true as const };
-      const [level] = await queryRows<{ on_hand: number; reserved: number; locked: number }>(
-        tx,
-        'SELECT on_hand, reserved, locked FROM stock_levels WHERE warehouse = $1 AND sku = $2 FOR UPDATE',
-        [dto.warehouse, dto.sku],
-      );
-      const onHand = level?.on_hand ?? 0;
-      if (onHand + dto.qty < 0) {
-        throw validationFailed([
-          { field: 'qty', reason: `would leave ${onHand + dto.qty} units on hand (there are ${onHand})` },
-        ]);
-      }
-      const deficit = (level?.reserved ?? 0) + (level?.locked ?? 0) - (onHand + dto.qty);
-      const shortfall = deficit > 0 ? await this.coverShortfall(tx, dto, deficit, at, user) : [];
-      await applyLedger(tx, [
-        {
-          warehouse: dto.warehouse,
-          sku: dto.sku,
-          kind: 'adjustment',
-          dOnHand: dto.qty,
-          idempotencyKey: `adjustment:${scope}:${dto.idempotencyKey}`,
-          actor: { kind: 'user', id: user.id },
-          cause: { reason: dto.reason, shortfall: shortfall.map((s) => s.orderId) },
-          at,
-        },
-      ]);
-      const [after] = await readLevels(tx, { warehouse: dto.warehouse, sku: dto.sku });
-      const result: AdjustmentResult = { level: after!, shortfall };
+    return this.once(scope, dto.idempotencyKey, [dto.warehouse, dto.sku, dto.qty, dto.reason], async (tx) => {
+      const change = await this.changeOnHand(tx, {
+        warehouse: dto.warehouse,
+        sku: dto.sku,
+        delta: dto.qty,
+        kind: 'adjustment',
+        key: `${scope}:${dto.idempotencyKey}`,
+        reason: dto.reason,
+        at,
+        user,
+      });
       await insertAudit(tx, {
         at,
         actor: { kind: 'user', id: user.id, name: user.name, role: user.role },
         action: 'stock.adjusted',
         target: { kind: 'stock', id: `${dto.warehouse}/${dto.sku}` },
         comment: dto.reason,
-        data: { qty: dto.qty, shortfall },
+        data: { qty: dto.qty, shortfall: change.shortfall },
         idempotencyKey: `stock.adjusted:${scope}:${dto.idempotencyKey}`,
       });
+      return change;
+    });
+  }
+
+  /**
+   * A cycle count: the physical quantities become the book's through `count` entries (always accepted, with
+   * the shortfall handled as for adjustments), answered with the discrepancy report (book vs physical, value
+   * at cost). Idempotent by `idempotencyKey`.
+   */
+  async count(dto: CountDto, user: AuthUser): Promise<CountResult> {
+    this.checkLeadScope(user, dto.warehouse);
+    const errors: FieldError[] = [];
+    const [noWarehouse, noSkus] = await Promise.all([
+      this.lookup.missingWarehouses([dto.warehouse]),
+      this.lookup.missingSkus(dto.counts.map((c) => c.sku)),
+    ]);
+    if (noWarehouse.length) errors.push({ field: 'warehouse', reason: 'unknown warehouse' });
+    const seen = new Map<string, number>();
+    dto.counts.forEach((c, i) => {
+      if (noSkus.includes(c.sku)) errors.push({ field: `counts[${i}].sku`, reason: 'unknown SKU' });
+      if (seen.has(c.sku))
+        errors.push({ field: `counts[${i}].sku`, reason: `duplicate of counts[${seen.get(c.sku)}]` });
+      seen.set(c.sku, i);
+    });
+    if (errors.length) throw validationFailed(errors);
+
+    const scope = `stock-count:${user.id}`;
+    const at = new Date(await this.clock.nowMs()).toISOString();
+    const counts = [...dto.counts].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    return this.once(scope, dto.idempotencyKey, [dto.warehouse, counts], async (tx) => {
+      const costs = new Map(
+        (
+          (await tx.query('SELECT code, unit_cost FROM skus WHERE code = ANY($1::text[])', [
+            counts.map((c) => c.sku),
+          ])) as {
+            code: string;
+            unit_cost: string;
+          }[]
+        ).map((r) => [r.code, Math.round(Number(r.unit_cost) * 100)]),
+      );
+      const lines: CountResult['lines'] = [];
+      const shortfall: ShortfallOrder[] = [];
+      for (const c of counts) {
+        const [level] = await queryRows<{ on_hand: number }>(
+          tx,
+          'SELECT on_hand FROM stock_levels WHERE warehouse = $1 AND sku = $2 FOR UPDATE',
+          [dto.warehouse, c.sku],
+        );
+        const book = level?.on_hand ?? 0;
+        const delta = c.qty - book;
+        if (delta !== 0) {
+          const change = await this.changeOnHand(tx, {
+            warehouse: dto.warehouse,
+            sku: c.sku,
+            delta,
+            kind: 'count',
+            key: `${scope}:${dto.idempotencyKey}:${c.sku}`,
+            reason: `cycle count: book ${book}, counted ${c.qty}`,
+            at,
+            user,
+          });
+          shortfall.push(...change.shortfall);
+        }
+        const fen = (costs.get(c.sku) ?? 0) * delta;
+        lines.push({
+          sku: c.sku,
+          book,
+          physical: c.qty,
+          delta,
+          unitCost: (costs.get(c.sku) ?? 0) / 100,
+          valueAtCost: fen / 100,
+        });
+      }
+      const totalFen = lines.reduce((n, l) => n + Math.round(l.valueAtCost * 100), 0);
+      await insertAudit(tx, {
+        at,
+        actor: { kind: 'user', id: user.id, name: user.name, role: user.role },
+        action: 'stock.counted',
+        target: { kind: 'warehouse', id: dto.warehouse },
+        data: { lines, shortfall },
+        idempotencyKey: `stock.counted:${scope}:${dto.idempotencyKey}`,
+      });
+      return { warehouse: dto.warehouse, lines, totalValueAtCost: totalFen / 100, shortfall };
+    });
+  }
+
+  private checkLeadScope(user: AuthUser, warehouse: string): void {
+    if (user.role === 'warehouse_lead' && !user.warehouses.includes(warehouse)) {
+      throw new DomainError(
+        ErrorCodes.FORBIDDEN,
+        `you may change stock of ${user.warehouses.join(', ')} only`,
+      );
+    }
+  }
+
+  /**
+   * Runs `work` once per (scope, key): a repeat with the same request answers the stored result, another
+   * request under the same key is a conflict. The claim is part of the work's transaction, so a concurrent
+   * twin waits for it and then replays.
+   */
+  private async once<T>(
+    scope: string,
+    key: string,
+    request: unknown,
+    work: (tx: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const outcome = await this.db.transaction(async (tx) => {
+      const claimed = await queryRows<{ key: string }>(
+        tx,
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state) VALUES ($1, $2, $3, 'pending')
+         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+        [scope, key, hash],
+      );
+      if (claimed.length === 0) return { replay: true as const };
+      const result = await work(tx);
       await tx.query(
         `UPDATE idempotency_keys SET state = 'done', status_code = 201, response_body = $3 WHERE scope = $1 AND key = $2`,
-        [scope, dto.idempotencyKey, JSON.stringify(result)],
+        [scope, key, JSON.stringify(result)],
       );
       return { replay: false as const, result };
     });
     if (!outcome.replay) return outcome.result;
-    const rows: { request_hash: string; response_body: AdjustmentResult }[] = await this.db.query(
+    const rows: { request_hash: string; response_body: T }[] = await this.db.query(
       'SELECT request_hash, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
-      [scope, dto.idempotencyKey],
+      [scope, key],
     );
     if (rows[0]?.request_hash !== hash) {
       throw new DomainError(
         ErrorCodes.IDEMPOTENCY_CONFLICT,
-        'this idempotencyKey was used for another adjustment',
+        'this idempotencyKey was used for another request',
       );
     }
     return rows[0].response_body;
   }
 
+  /** Changes on-hand units by `delta` (never below zero), first freeing reserved units the change takes away. */
+  private async changeOnHand(
+    tx: EntityManager,
+    c: {
+      warehouse: string;
+      sku: string;
+      delta: number;
+      kind: 'adjustment' | 'count';
+      key: string;
+      reason: string;
+      at: string;
+      user: AuthUser;
+    },
+  ): Promise<AdjustmentResult> {
+    const [level] = await queryRows<{ on_hand: number; reserved: number; locked: number }>(
+      tx,
+      'SELECT on_hand, reserved, locked FROM stock_levels WHERE warehouse = $1 AND sku = $2 FOR UPDATE',
+      [c.warehouse, c.sku],
+    );
+    const onHand = level?.on_hand ?? 0;
+    if (onHand + c.delta < 0) {
+      throw validationFailed([
+        { field: 'qty', reason: `would leave ${onHand + c.delta} units on hand (there are ${onHand})` },
+      ]);
+    }
+    const deficit = (level?.reserved ?? 0) + (level?.locked ?? 0) - (onHand + c.delta);
+    const shortfall =
+      deficit > 0
+        ? await this.coverShortfall(
+            tx,
+            { warehouse: c.warehouse, sku: c.sku, key: c.key },
+            deficit,
+            c.at,
+            c.user,
+          )
+        : [];
+    await applyLedger(tx, [
+      {
+        warehouse: c.warehouse,
+        sku: c.sku,
+        kind: c.kind,
+        dOnHand: c.delta,
+        idempotencyKey: `${c.kind}:${c.key}`,
+        actor: { kind: 'user', id: c.user.id },
+        cause: { reason: c.reason, shortfall: shortfall.map((x) => x.orderId) },
+        at: c.at,
+      },
+    ]);
+    const [after] = await readLevels(tx, { warehouse: c.warehouse, sku: c.sku });
+    return { level: after!, shortfall };
+  }
+
   /** Frees `deficit` reserved units at the adjusted position, newest orders first. */
   private async coverShortfall(
     tx: EntityManager,
-    dto: AdjustmentDto,
+    dto: { warehouse: string; sku: string; key: string },
     deficit: number,
     at: string,
     user: AuthUser,
@@ -315,9 +465,9 @@ export class StockService {
         sku: dto.sku,
         kind: 'release' as const,
         dReserved: -r.qty,
-        idempotencyKey: `order:${r.order_id}:shortfall:${dto.warehouse}:${dto.sku}:${dto.idempotencyKey}`,
+        idempotencyKey: `order:${r.order_id}:shortfall:${dto.warehouse}:${dto.sku}:${dto.key}`,
         actor: { kind: 'user', id: user.id },
-        cause: { orderId: r.order_id, reason: 'stock shortfall', adjustment: dto.idempotencyKey },
+        cause: { orderId: r.order_id, reason: 'stock shortfall', change: dto.key },
         at,
       };
       await tx.query('DELETE FROM order_allocations WHERE order_id = $1 AND warehouse = $2 AND sku = $3', [
@@ -334,7 +484,7 @@ export class StockService {
             sku: dto.sku,
             kind: 'reservation',
             dReserved: r.qty,
-            idempotencyKey: `order:${r.order_id}:reallocate:${target}:${dto.sku}:${dto.idempotencyKey}`,
+            idempotencyKey: `order:${r.order_id}:reallocate:${target}:${dto.sku}:${dto.key}`,
             actor: { kind: 'user', id: user.id },
             cause: { orderId: r.order_id, reason: 'moved after a stock shortfall', from: dto.warehouse },
             at,
