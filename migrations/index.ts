@@ -6,6 +6,7 @@ import { Notifications1763800000000 } from './1763800000000-Notifications';
 import { StockPool1763810000000 } from './1763810000000-StockPool';
 import { DemandSignals1763820000000 } from './1763820000000-DemandSignals';
 import { LiveSessions1763830000000 } from './1763830000000-LiveSessions';
+import { Presale1763840000000 } from './1763840000000-Presale';
 
 export const migrations = [
   Foundation1763770000000,
@@ -15,4 +16,5 @@ export const migrations = [
   StockPool1763810000000,
   DemandSignals1763820000000,
   LiveSessions1763830000000,
+  Presale1763840000000,
 ];

@@ -422,4 +422,67 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
     expect(dup.status).toBe(422);
     expect(dup.body.errors[0].field).toBe('counts[1].sku');
   });
+
+  it('accepts lines stock cannot serve as presale up to the cap, serves the backlog first from arrivals, in order', async () => {
+    await api.call('PUT', '/v1/skus/PRE', { body: { name: 'PRE', unitCost: 10, unitPrice: 40, tier: 'A' } });
+    await adjust('HZ1', 'PRE', 2);
+    const clock = await api.call('GET', '/v1/clock');
+    const shipBy = new Date(Date.parse(clock.body.now) + 7 * 86_400_000).toISOString();
+    // Closed (never opened): stock out answers 409.
+    await order(ch.douyin, 'douyin', [{ sku: 'PRE', qty: 2 }]);
+    expect((await order(ch.douyin, 'douyin', [{ sku: 'PRE', qty: 1 }])).status).toBe(409);
+
+    const open = await api.call('PUT', '/v1/skus/PRE/presale', {
+      token: undefined,
+      body: { open: true, maxUnits: 5, shipBy },
+    });
+    expect(open.status).toBe(201);
+    expect(open.body).toMatchObject({ open: true, maxUnits: 5, acceptedUnits: 0, capacity: 5 });
+    const sellable = await api.call('GET', '/v1/channels/douyin/sellable?sku=PRE', { token: ch.douyin });
+    expect(sellable.body.items[0]).toMatchObject({ sellable: 5, poolAvailable: 0, presale: 5 });
+
+    const first = await order(ch.douyin, 'douyin', [
+      { sku: 'PRE', qty: 3 },
+      { sku: 'C', qty: 1 },
+    ]);
+    expect(first.status).toBe(201);
+    expect(first.body.allocations).toEqual(
+      expect.arrayContaining([
+        { sku: 'PRE', qty: 3, presale: true, shipBy },
+        expect.objectContaining({ sku: 'C', qty: 1 }),
+      ]),
+    );
+    const second = await order(ch.kuaishou, 'kuaishou', [{ sku: 'PRE', qty: 2 }]);
+    expect(second.status).toBe(201);
+    // The cap is reached: the next line is out of stock again.
+    expect((await order(ch.kuaishou, 'kuaishou', [{ sku: 'PRE', qty: 1 }])).status).toBe(409);
+
+    // 4 units arrive: the oldest presale line (3) is served first, then 1 of the second; no new order sees them.
+    await adjust('HZ1', 'PRE', 4);
+    expect(await level('HZ1', 'PRE')).toMatchObject({ onHand: 6, reserved: 6, available: 0 });
+    const a = (await api.call('GET', `/v1/orders/${first.body.id}`)).body;
+    const b = (await api.call('GET', `/v1/orders/${second.body.id}`)).body;
+    expect(a.presaleLines).toEqual([{ sku: 'PRE', qty: 3, served: 3, shipBy }]);
+    expect(b.presaleLines).toEqual([{ sku: 'PRE', qty: 2, served: 1, shipBy }]);
+    expect(a.allocations).toEqual(expect.arrayContaining([{ warehouse: 'HZ1', sku: 'PRE', qty: 3 }]));
+
+    // Closing stops new presale lines and keeps the accepted ones; cancelling gives capacity and units back.
+    const closed = await api.call('PUT', '/v1/skus/PRE/presale', {
+      body: { open: false, maxUnits: 5, shipBy },
+    });
+    expect(closed.status).toBe(200);
+    expect((await order(ch.douyin, 'douyin', [{ sku: 'PRE', qty: 1 }])).status).toBe(409);
+    await api.call('POST', `/v1/orders/${second.body.id}/cancel`, { token: ch.kuaishou });
+    expect(await level('HZ1', 'PRE')).toMatchObject({ reserved: 5, available: 1 });
+    expect((await api.call('GET', '/v1/skus/PRE/presale')).body).toMatchObject({
+      acceptedUnits: 3,
+      capacity: 0,
+    });
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+    const tooSmall = await api.call('PUT', '/v1/skus/PRE/presale', {
+      body: { open: true, maxUnits: 1, shipBy },
+    });
+    expect(tooSmall.status).toBe(422);
+    expect(tooSmall.body.errors[0].field).toBe('maxUnits');
+  });
 });

@@ -32,6 +32,7 @@ import { LiveSessionsController } from './stock/live-sessions.controller';
 import { LiveSessionsService } from './stock/live-sessions.service';
 import { OrdersController } from './stock/orders.controller';
 import { OrdersService } from './stock/orders.service';
+import { PresaleService } from './stock/presale.service';
 import { StockController } from './stock/stock.controller';
 import { StockService } from './stock/stock.service';
 
@@ -83,6 +84,7 @@ export class ApiModule {
         GeoService,
         DemandSignalsService,
         LiveSessionsService,
+        PresaleService,
         OrdersService,
         StockService,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -7,3 +7,4 @@ export * from './audit.repository';
 export * from './outbox.repository';
 export * from './query';
 export * from './stock.repository';
+export * from './presale.repository';

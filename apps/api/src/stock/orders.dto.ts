@@ -129,3 +129,21 @@ export class CountDto {
   @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'idempotencyKey must be 1-200 visible ASCII characters' })
   idempotencyKey!: string;
 }
+
+export class PresaleDto {
+  @ApiProperty() @IsBoolean() open!: boolean;
+  @ApiProperty({ description: 'presale units accepted at most' })
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  maxUnits!: number;
+  @ApiProperty({ description: 'promised ship date (ISO 8601 with offset)' })
+  @IsISO8601({ strict: true })
+  shipBy!: string;
+  @ApiPropertyOptional({ type: [String], description: 'only these channels (default: all)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(CODE, { each: true })
+  channels?: string[];
+}

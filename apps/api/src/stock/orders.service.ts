@@ -26,10 +26,18 @@ import { CreateOrderDto, type ListOrdersQuery } from './orders.dto';
 /** Re-plans after losing a race for the last units; past this, the order is answered as out of stock. */
 const MAX_ATTEMPTS = 8;
 
+/** A presale line: accepted without stock, served from the next arrivals, shipped by `shipBy`. */
+export interface PresaleAllocation {
+  sku: string;
+  qty: number;
+  presale: true;
+  shipBy: string;
+}
+
 export interface OrderBody {
   id: string;
   status: 'accepted';
-  allocations: Allocation[];
+  allocations: (Allocation | PresaleAllocation)[];
 }
 
 export interface OrderView {
@@ -40,6 +48,8 @@ export interface OrderView {
   status: string;
   lines: { sku: string; qty: number }[];
   allocations: Allocation[];
+  /** Presale lines: how many units arrivals have served so far, and the promised ship date. */
+  presaleLines: { sku: string; qty: number; served: number; shipBy: string }[];
   paidAt: string | null;
   shipBy: string | null;
   presale: boolean;
@@ -114,28 +124,29 @@ export class OrdersService {
         }
         if (left > 0) rest.push({ sku: line.sku, qty: left });
       }
-      let fromPool: Allocation[] = [];
-      let short: { sku: string; requested: number; available: number }[] = [];
-      if (rest.length > 0) {
-        const available: { warehouse: string; sku: string; available: number }[] = await this.db.query(
-          `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
-            WHERE sku = ANY($1::text[]) AND on_hand - reserved - locked > 0`,
-          [rest.map((l) => l.sku)],
+      let { allocations: fromPool, short } = await this.planPool(rest, dto.region);
+      // Lines stock cannot serve are accepted as presale where it is open for them (all of them, or none).
+      let presale: PresaleAllocation[] = [];
+      if (short.length > 0) {
+        const offers = await this.presaleOffers(
+          dto.channel,
+          short.map((x) => x.sku),
         );
-        const byWarehouse = new Map<string, Record<string, number>>();
-        for (const r of available)
-          byWarehouse.set(r.warehouse, { ...byWarehouse.get(r.warehouse), [r.sku]: r.available });
-        const distances = await this.geo.distances(dto.region, [...byWarehouse.keys()]);
-        const plan = planAllocation(
-          rest,
-          [...byWarehouse].map(([warehouse, avail]) => ({
-            warehouse,
-            available: avail,
-            distanceKm: distances.get(warehouse)!,
-          })),
-        );
-        if (plan.ok) fromPool = plan.allocations;
-        else short = plan.short;
+        const wanted = short.map((x) => ({ sku: x.sku, qty: rest.find((l) => l.sku === x.sku)!.qty }));
+        if (wanted.every((w) => (offers.get(w.sku)?.capacity ?? 0) >= w.qty)) {
+          const others = rest.filter((l) => !offers.has(l.sku) || !wanted.some((w) => w.sku === l.sku));
+          const again = await this.planPool(others, dto.region);
+          if (again.short.length === 0) {
+            fromPool = again.allocations;
+            short = [];
+            presale = wanted.map((w) => ({
+              sku: w.sku,
+              qty: w.qty,
+              presale: true,
+              shipBy: offers.get(w.sku)!.shipBy,
+            }));
+          }
+        }
       }
       if (short.length > 0 || attempt > MAX_ATTEMPTS) {
         const lockTaken = (sku: string) =>
@@ -170,7 +181,7 @@ export class OrdersService {
               JSON.stringify(dto.lines),
               dto.paidAt ?? null,
               dto.shipBy ?? null,
-              dto.presale ?? false,
+              (dto.presale ?? false) || presale.length > 0,
               dto.custom ?? false,
               session?.id ?? dto.liveSessionId ?? null,
               at,
@@ -189,6 +200,20 @@ export class OrdersService {
             );
             if (took.length === 0)
               throw new StockUnavailableError('the session lock was drawn down meanwhile');
+          }
+          for (const p of presale) {
+            const took = await queryRows<{ sku: string }>(
+              tx,
+              `UPDATE presales SET accepted_units = accepted_units + $2
+                WHERE sku = $1 AND open AND (cardinality(channels) = 0 OR $3 = ANY(channels))
+                  AND accepted_units + $2 <= max_units RETURNING sku`,
+              [p.sku, p.qty, dto.channel],
+            );
+            if (took.length === 0) throw new StockUnavailableError('presale capacity was taken meanwhile');
+            await tx.query(
+              'INSERT INTO presale_backlog (order_id, sku, qty, ship_by, created_at) VALUES ($1, $2, $3, $4, $5)',
+              [id, p.sku, p.qty, p.shipBy, at],
+            );
           }
           const actor = { kind: 'user', id: user.id };
           const cause = { orderId: id, channel: dto.channel, externalId: dto.externalId };
@@ -217,8 +242,8 @@ export class OrdersService {
           ];
           await applyLedger(tx, entries);
           const allocations = mergeAllocations([...fromLock, ...fromPool]);
-          await this.insertAllocations(tx, id, allocations);
-          const result: OrderBody = { id, status: 'accepted', allocations };
+          if (allocations.length) await this.insertAllocations(tx, id, allocations);
+          const result: OrderBody = { id, status: 'accepted', allocations: [...allocations, ...presale] };
           await tx.query('UPDATE orders SET response = $2 WHERE id = $1', [id, JSON.stringify(result)]);
           await this.recordDemand(dto, at, true, tx);
           return result;
@@ -234,6 +259,45 @@ export class OrdersService {
         // Another order took the units between our read and our write: read again and re-plan.
       }
     }
+  }
+
+  /** Plans lines from the pool's available units (nothing to plan → nothing short). */
+  private async planPool(
+    lines: { sku: string; qty: number }[],
+    region: string,
+  ): Promise<{ allocations: Allocation[]; short: { sku: string; requested: number; available: number }[] }> {
+    if (lines.length === 0) return { allocations: [], short: [] };
+    const available: { warehouse: string; sku: string; available: number }[] = await this.db.query(
+      `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
+        WHERE sku = ANY($1::text[]) AND on_hand - reserved - locked > 0`,
+      [lines.map((l) => l.sku)],
+    );
+    const byWarehouse = new Map<string, Record<string, number>>();
+    for (const r of available)
+      byWarehouse.set(r.warehouse, { ...byWarehouse.get(r.warehouse), [r.sku]: r.available });
+    const distances = await this.geo.distances(region, [...byWarehouse.keys()]);
+    const plan = planAllocation(
+      lines,
+      [...byWarehouse].map(([warehouse, avail]) => ({
+        warehouse,
+        available: avail,
+        distanceKm: distances.get(warehouse)!,
+      })),
+    );
+    return plan.ok ? { allocations: plan.allocations, short: [] } : { allocations: [], short: plan.short };
+  }
+
+  /** Open presale capacity per SKU for a channel. */
+  private async presaleOffers(
+    channel: string,
+    skus: string[],
+  ): Promise<Map<string, { capacity: number; shipBy: string }>> {
+    const rows: { sku: string; capacity: number; ship_by: Date }[] = await this.db.query(
+      `SELECT sku, max_units - accepted_units AS capacity, ship_by FROM presales
+        WHERE sku = ANY($1::text[]) AND open AND (cardinality(channels) = 0 OR $2 = ANY(channels))`,
+      [skus, channel],
+    );
+    return new Map(rows.map((r) => [r.sku, { capacity: r.capacity, shipBy: r.ship_by.toISOString() }]));
   }
 
   /**
@@ -394,9 +458,26 @@ export class OrdersService {
           [orderId, at],
         );
         if (changed.length === 0) return; // a concurrent cancel won
+        // Presale lines give their capacity back; whatever arrivals had served them is released below.
+        const backlog = await queryRows<{ sku: string; qty: number }>(
+          tx,
+          'DELETE FROM presale_backlog WHERE order_id = $1 RETURNING sku, qty',
+          [orderId],
+        );
+        for (const b of backlog) {
+          await tx.query('UPDATE presales SET accepted_units = accepted_units - $2 WHERE sku = $1', [
+            b.sku,
+            b.qty,
+          ]);
+        }
+        const served = await queryRows<{ warehouse: string; sku: string; qty: number }>(
+          tx,
+          'SELECT warehouse, sku, qty FROM order_allocations WHERE order_id = $1',
+          [orderId],
+        );
         await applyLedger(
           tx,
-          order.allocations.map((a) => ({
+          served.map((a) => ({
             warehouse: a.warehouse,
             sku: a.sku,
             kind: 'release',
@@ -444,6 +525,7 @@ export class OrdersService {
       status: string;
       lines: { sku: string; qty: number }[];
       allocations: Allocation[] | null;
+      presale_lines: { sku: string; qty: number; served: number; shipBy: string }[] | null;
       paid_at: Date | null;
       ship_by: Date | null;
       presale: boolean;
@@ -455,7 +537,9 @@ export class OrdersService {
     }[] = await this.db.query(
       `SELECT o.*, o.created_at::text AS created_key,
               (SELECT json_agg(json_build_object('warehouse', a.warehouse, 'sku', a.sku, 'qty', a.qty) ORDER BY a.warehouse, a.sku)
-                 FROM order_allocations a WHERE a.order_id = o.id) AS allocations
+                 FROM order_allocations a WHERE a.order_id = o.id) AS allocations,
+              (SELECT json_agg(json_build_object('sku', b.sku, 'qty', b.qty, 'served', b.served, 'shipBy', b.ship_by) ORDER BY b.id)
+                 FROM presale_backlog b WHERE b.order_id = o.id) AS presale_lines
          FROM orders o
         WHERE ($1::uuid IS NULL OR o.id = $1) AND ($2::text IS NULL OR o.channel = $2) AND ($3::text IS NULL OR o.status = $3)
           AND ($4::text IS NULL OR o.lines @> jsonb_build_array(jsonb_build_object('sku', $4::text)))
@@ -481,6 +565,10 @@ export class OrdersService {
         status: r.status,
         lines: r.lines,
         allocations: r.allocations ?? [],
+        presaleLines: (r.presale_lines ?? []).map((p) => ({
+          ...p,
+          shipBy: new Date(p.shipBy).toISOString(),
+        })),
         paidAt: r.paid_at?.toISOString() ?? null,
         shipBy: r.ship_by?.toISOString() ?? null,
         presale: r.presale,

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
-import { AdjustmentDto, CountDto, LedgerQuery, StockQuery } from './orders.dto';
+import { AdjustmentDto, CountDto, LedgerQuery, PresaleDto, StockQuery } from './orders.dto';
+import { PresaleService } from './presale.service';
 import { StockService } from './stock.service';
 
 const INTERNAL = ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] as const;
@@ -16,7 +18,10 @@ const csvCell = (v: unknown) => {
 @ApiBearerAuth()
 @Controller('v1')
 export class StockController {
-  constructor(private readonly stock: StockService) {}
+  constructor(
+    private readonly stock: StockService,
+    private readonly presale: PresaleService,
+  ) {}
 
   @Get('stock')
   @Allow(...INTERNAL)
@@ -85,5 +90,24 @@ export class StockController {
   @ApiOperation({ summary: 'A cycle count: book becomes physical, with the discrepancy report at cost' })
   count(@Body() body: CountDto, @CurrentUser() user: AuthUser) {
     return this.stock.count(body, user);
+  }
+
+  @Put('skus/:code/presale')
+  @HttpCode(201)
+  @Allow('admin', 'ops')
+  @ApiOperation({ summary: 'Open, change or close presale (预售) for a SKU: a cap and a promised ship date' })
+  putPresale(
+    @Param('code') code: string,
+    @Body() body: PresaleDto,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.presale.put(code, body, user, reply);
+  }
+
+  @Get('skus/:code/presale')
+  @Allow(...INTERNAL)
+  getPresale(@Param('code') code: string) {
+    return this.presale.get(code);
   }
 }

@@ -12,7 +12,14 @@ import {
   validationFailed,
   type FieldError,
 } from '@peakstock/domain';
-import { applyLedger, insertAudit, queryRows, readLevels, type StockLevel } from '@peakstock/persistence';
+import {
+  applyLedger,
+  insertAudit,
+  queryRows,
+  readLevels,
+  serveBacklog,
+  type StockLevel,
+} from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { decodeCursor, pageOf } from '../common/cursor';
@@ -135,19 +142,35 @@ export class StockService {
         WHERE s.channel = $1 AND s.status = 'active' AND ($2::text IS NULL OR l.sku = $2) GROUP BY l.sku`,
       [channel, sku ?? null],
     );
+    const presale: { sku: string; capacity: number }[] = await this.db.query(
+      `SELECT sku, max_units - accepted_units AS capacity FROM presales
+        WHERE open AND (cardinality(channels) = 0 OR $1 = ANY(channels)) AND ($2::text IS NULL OR sku = $2)`,
+      [channel, sku ?? null],
+    );
+    const presaleCapacity = new Map(presale.map((p) => [p.sku, p.capacity]));
     const own = new Map(locks.map((l) => [l.sku, l.remaining]));
-    const skus = [...new Set([...pool.map((p) => p.sku), ...own.keys(), ...(sku ? [sku] : [])])].sort();
+    const skus = [
+      ...new Set([
+        ...pool.map((p) => p.sku),
+        ...own.keys(),
+        ...presaleCapacity.keys(),
+        ...(sku ? [sku] : []),
+      ]),
+    ].sort();
     const available = new Map(pool.map((p) => [p.sku, p.available]));
     return {
       channel,
       items: skus.map((code) => {
         const poolAvailable = available.get(code) ?? 0;
         const ownLock = own.get(code) ?? 0;
+        const presaleOpen = presaleCapacity.get(code) ?? 0;
         return {
           sku: code,
-          sellable: sellableQuantity({ poolAvailable, ownLockRemaining: ownLock, rules }),
+          // Open presale capacity is sellable too: platforms that deduct at checkout keep selling into it.
+          sellable: sellableQuantity({ poolAvailable, ownLockRemaining: ownLock, rules }) + presaleOpen,
           poolAvailable,
           ownLock,
+          presale: presaleOpen,
         };
       }),
     };
@@ -422,6 +445,15 @@ export class StockService {
         at: c.at,
       },
     ]);
+    if (c.delta > 0) {
+      await serveBacklog(tx, {
+        warehouse: c.warehouse,
+        sku: c.sku,
+        arrivalKey: `${c.kind}:${c.key}`,
+        at: c.at,
+        actor: { kind: 'user', id: c.user.id },
+      });
+    }
     const [after] = await readLevels(tx, { warehouse: c.warehouse, sku: c.sku });
     return { level: after!, shortfall };
   }
