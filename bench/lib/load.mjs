@@ -1,0 +1,133 @@
+// Load generators: a closed loop of SQL statements on N PostgreSQL connections (the baselines), and autocannon
+// against the HTTP API. Both report { ok, other, seconds, rate (ok per second), p50Ms, p99Ms }.
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { percentile } from './measure.mjs';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * `connections` pg clients, each running `op(client, connectionIndex)` back to back for warm-up + duration
+ * seconds; only operations that start after the warm-up count. `op` resolves true (counted as ok) or false
+ * (e.g. a conditional UPDATE that matched no row).
+ */
+export async function sqlLoad({ url, connections, warmupS, durationS, setup, op }) {
+  const { Client } = require('pg');
+  const clients = [];
+  try {
+    for (let i = 0; i < connections; i++) {
+      const c = new Client({ connectionString: url, application_name: 'peakstock-bench' });
+      await c.connect();
+      if (setup) await setup(c);
+      clients.push(c);
+    }
+    const start = performance.now();
+    const measureFrom = start + warmupS * 1000;
+    const end = measureFrom + durationS * 1000;
+    const latencies = [];
+    let ok = 0;
+    let other = 0;
+    let errors = 0;
+    let firstError;
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (;;) {
+          const t = performance.now();
+          if (t >= end) return;
+          let good;
+          try {
+            good = await op(c, i);
+          } catch (err) {
+            errors++;
+            firstError ??= err;
+            try {
+              await c.query('ROLLBACK');
+            } catch {
+              // not in a transaction
+            }
+            continue;
+          }
+          const done = performance.now();
+          if (t < measureFrom || done > end) continue;
+          if (good) {
+            ok++;
+            latencies.push(done - t);
+          } else other++;
+        }
+      }),
+    );
+    if (errors && !ok) throw firstError;
+    latencies.sort((a, b) => a - b);
+    return {
+      ok,
+      other,
+      errors,
+      firstError: firstError ? String(firstError.message ?? firstError) : undefined,
+      seconds: durationS,
+      rate: ok / durationS,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+}
+
+function runAutocannon(opts) {
+  const autocannon = require('autocannon');
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+/**
+ * POSTs built by `body(connectionHeaders)` from `connections` keep-alive connections; connection i sends
+ * `headersFor(i)`. A warm-up run (not counted) precedes the measured one. With `overallRate` the load is paced
+ * at that many requests per second in total.
+ */
+export async function httpLoad({
+  url,
+  path,
+  connections,
+  warmupS,
+  durationS,
+  headersFor,
+  body,
+  overallRate,
+}) {
+  let nextClient = 0;
+  const opts = (duration) => ({
+    url,
+    connections,
+    duration,
+    overallRate,
+    // autocannon otherwise "corrects" paced latencies with a 1 ms expected interval, which lowers p50 artificially.
+    ...(overallRate ? { ignoreCoordinatedOmission: true } : {}),
+    timeout: 30,
+    setupClient: (client) => client.setHeaders(headersFor(nextClient++ % connections)),
+    requests: [
+      {
+        method: 'POST',
+        path,
+        setupRequest: (req) => ({ ...req, body: body(req.headers) }),
+      },
+    ],
+  });
+  if (warmupS > 0) await runAutocannon(opts(warmupS));
+  const r = await runAutocannon(opts(durationS));
+  const ok = r['2xx'];
+  const codes = Object.fromEntries(
+    Object.entries(r.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+  );
+  return {
+    ok,
+    other: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes: codes,
+    seconds: r.duration,
+    rate: ok / r.duration,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+  };
+}
