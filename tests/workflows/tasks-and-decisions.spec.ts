@@ -54,10 +54,14 @@ describe('tasks, human decisions and audit (real dev server)', () => {
     });
     expect(res.status).toBe(202);
     const workflowId = res.body.workflowId as string;
-    // Settled: the stage is written last, after the task and its notification, so history stops growing here.
     await eventually(
       async () => (await api.call('GET', `/v1/workflows/${encodeURIComponent(workflowId)}`)).body,
       (p) => p?.stage === 'awaiting approval',
+    );
+    // Settled: once the reminder timer is started the workflow waits, and its history stops growing.
+    await eventually(
+      () => history(workflowId),
+      (events) => Boolean(events[events.length - 1]?.timerStartedEventAttributes),
     );
     return workflowId;
   };
