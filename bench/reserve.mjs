@@ -254,8 +254,21 @@ export async function run({ log }) {
       const secs = paced ? 2 + pacedS : warmupS + durationS;
       log(`▶ [${seq}/${plan.length}] ${p.label} — ${secs} s (${paced ? 2 : warmupS} s warm-up)…`);
       const cpu = meter();
+      const xacts = async () =>
+        Number(
+          (
+            await admin.query(
+              'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+            )
+          ).rows[0].n,
+        );
+      const x0 = await xacts();
       const r = await p.run();
       r.cpuPercent = cpu();
+      // Statistics reach pg_stat_database when a backend goes idle (≤ 1 s later); includes the warm-up.
+      await new Promise((res) => setTimeout(res, 1100));
+      r.dbTransactions = (await xacts()) - x0;
+      r.dbTransactionsPerOp = r.dbTransactions / Math.max(1, r.all);
       results[p.key] = { label: p.label, unit: p.unit, ...r };
       phases.push(p.key);
       const cpuText = r.cpuPercent
@@ -330,7 +343,7 @@ export async function run({ log }) {
         { unit: '/s' },
       ),
       '',
-      'Latency p50 / p99, and CPU while it ran (% of one core; 100 % per core):',
+      'Latency p50 / p99, PostgreSQL transactions (statements outside BEGIN count one each) per request, and CPU while it ran (% of one core):',
       ...phases.map((k) => {
         const r = results[k];
         const cpu = r.cpuPercent
@@ -338,7 +351,7 @@ export async function run({ log }) {
               .map(([name, v]) => `${name.split(' ')[0]} ${v}%`)
               .join(' · ')
           : '';
-        return `  ${r.label.padEnd(40)} ${ms(r.p50Ms).padStart(9)} / ${ms(r.p99Ms).padEnd(9)}  ${cpu}`;
+        return `  ${r.label.padEnd(40)} ${ms(r.p50Ms).padStart(9)} / ${ms(r.p99Ms).padEnd(9)}  ${fmt(r.dbTransactionsPerOp, 1).padStart(4)} tx/op  ${cpu}`;
       }),
       '',
       'Against the goals (ratios of rates measured in this run):',

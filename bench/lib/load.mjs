@@ -28,6 +28,7 @@ export async function sqlLoad({ url, connections, warmupS, durationS, setup, op 
     let ok = 0;
     let other = 0;
     let errors = 0;
+    let all = 0; // every completed operation, warm-up included
     let firstError;
     await Promise.all(
       clients.map(async (c, i) => {
@@ -48,6 +49,7 @@ export async function sqlLoad({ url, connections, warmupS, durationS, setup, op 
             continue;
           }
           const done = performance.now();
+          all++;
           if (t < measureFrom || done > end) continue;
           if (good) {
             ok++;
@@ -62,6 +64,7 @@ export async function sqlLoad({ url, connections, warmupS, durationS, setup, op 
       ok,
       other,
       errors,
+      all,
       firstError: firstError ? String(firstError.message ?? firstError) : undefined,
       seconds: durationS,
       rate: ok / durationS,
@@ -113,7 +116,7 @@ export async function httpLoad({
       },
     ],
   });
-  if (warmupS > 0) await runAutocannon(opts(warmupS));
+  const warm = warmupS > 0 ? await runAutocannon(opts(warmupS)) : null;
   const r = await runAutocannon(opts(durationS));
   const ok = r['2xx'];
   const codes = Object.fromEntries(
@@ -123,6 +126,7 @@ export async function httpLoad({
     ok,
     other: r.non2xx,
     errors: r.errors,
+    all: r.requests.total + (warm?.requests.total ?? 0),
     timeouts: r.timeouts,
     statusCodes: codes,
     seconds: r.duration,
