@@ -65,6 +65,7 @@ export async function run({ log }) {
   });
   const { Client } = (await import('pg')).default;
   const admin = new Client({ connectionString: stack.databaseUrl });
+  admin.on('error', () => undefined);
   await admin.connect();
   try {
     // ── master data and stock through the public API, as the launcher's demo data does ──

@@ -26,6 +26,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     if (interrupted) return;
     interrupted = true;
     say(`${sig}: stopping the API and PostgreSQL, deleting the temporary data…`);
+    // What was under way fails now (connections closed under it); only the cleanup matters from here on.
+    process.on('uncaughtException', (err) => say(`while stopping: ${err?.message ?? err}`));
+    process.on('unhandledRejection', () => undefined);
     void runCleanups(say).finally(() => process.exit(130));
   });
 }

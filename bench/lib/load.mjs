@@ -17,6 +17,8 @@ export async function sqlLoad({ url, connections, warmupS, durationS, setup, op 
   try {
     for (let i = 0; i < connections; i++) {
       const c = new Client({ connectionString: url, application_name: 'peakstock-bench' });
+      // A server stopped under us (Ctrl-C) fails the query in flight; without a listener it would crash the process.
+      c.on('error', () => undefined);
       await c.connect();
       if (setup) await setup(c);
       clients.push(c);
