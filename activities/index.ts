@@ -2,6 +2,7 @@
 import { AuditActivitiesImpl } from './audit/audit.activities';
 import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
+import { OversoldActivitiesImpl } from './orders/oversold.activities';
 import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
 import { TaskActivitiesImpl } from './tasks/tasks.activities';
@@ -10,6 +11,7 @@ export {
   AuditActivitiesImpl,
   LiveSessionActivitiesImpl,
   NotificationActivitiesImpl,
+  OversoldActivitiesImpl,
   ProbeActivitiesImpl,
   ProjectionActivitiesImpl,
   TaskActivitiesImpl,
@@ -22,4 +24,5 @@ export const activityProviders = [
   AuditActivitiesImpl,
   NotificationActivitiesImpl,
   LiveSessionActivitiesImpl,
+  OversoldActivitiesImpl,
 ];

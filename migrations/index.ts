@@ -7,6 +7,7 @@ import { StockPool1763810000000 } from './1763810000000-StockPool';
 import { DemandSignals1763820000000 } from './1763820000000-DemandSignals';
 import { LiveSessions1763830000000 } from './1763830000000-LiveSessions';
 import { Presale1763840000000 } from './1763840000000-Presale';
+import { OversoldOrders1763850000000 } from './1763850000000-OversoldOrders';
 
 export const migrations = [
   Foundation1763770000000,
@@ -17,4 +18,5 @@ export const migrations = [
   DemandSignals1763820000000,
   LiveSessions1763830000000,
   Presale1763840000000,
+  OversoldOrders1763850000000,
 ];

@@ -2,3 +2,4 @@
 // @peakstock/contracts and @peakstock/domain (enforced by ESLint).
 export { probeWorkflow } from './probe/probe.workflow';
 export { liveSessionWorkflow } from './live-session/live-session.workflow';
+export { oversoldOrderWorkflow } from './oversold-order/oversold-order.workflow';

@@ -4,3 +4,4 @@ export * from './probe';
 export * from './tasks';
 export * from './notifications';
 export * from './live-session';
+export * from './oversold';

@@ -30,10 +30,12 @@ export const searchAttributeRegistrations: { name: string; type: 'Keyword' | 'Ke
 export const workflowTypes = {
   probe: 'probeWorkflow',
   liveSession: 'liveSessionWorkflow',
+  oversoldOrder: 'oversoldOrderWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
 export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,
   liveSession: (sessionId: string) => `live-session:${sessionId}`,
+  oversoldOrder: (orderId: string) => `oversold:${orderId}`,
 };

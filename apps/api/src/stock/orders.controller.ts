@@ -5,6 +5,9 @@ import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
 import { CreateOrderDto, DemandSignalsDto, ListOrdersQuery, OrderBatchDto } from './orders.dto';
 import { DemandSignalsService } from './demand-signals.service';
+import { DecisionDto } from '../tasks/decision.dto';
+import { TasksService } from '../tasks/tasks.service';
+import { workflowIds } from '@peakstock/contracts';
 import { OrdersService } from './orders.service';
 
 const READERS = ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer', 'channel'] as const;
@@ -16,6 +19,7 @@ export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
     private readonly signals: DemandSignalsService,
+    private readonly tasks: TasksService,
   ) {}
 
   @Post('orders')
@@ -68,5 +72,15 @@ export class OrdersController {
   @ApiOperation({ summary: 'Cancel and release (idempotent)' })
   cancel(@Param('id') id: string, @CurrentUser() user: AuthUser) {
     return this.orders.cancel(id, user);
+  }
+
+  @Post('orders/:id/decision')
+  @HttpCode(200)
+  @Allow('signed-in')
+  @ApiOperation({
+    summary: 'Decide an oversold order: approve = ship later as presale, reject = cancel (its task only)',
+  })
+  decide(@Param('id') id: string, @Body() body: DecisionDto, @CurrentUser() user: AuthUser) {
+    return this.tasks.decide(workflowIds.oversoldOrder(id), user, body);
   }
 }

@@ -12,7 +12,15 @@ import {
   type Allocation,
   type FieldError,
 } from '@peakstock/domain';
-import { applyLedger, queryRows, StockUnavailableError, type LedgerEntry } from '@peakstock/persistence';
+import { workflowIds, workflowTypes, type OversoldOrderInput } from '@peakstock/contracts';
+import {
+  applyLedger,
+  enqueueOutbox,
+  insertAudit,
+  queryRows,
+  StockUnavailableError,
+  type LedgerEntry,
+} from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
@@ -20,8 +28,12 @@ import { toErrorBody } from '../common/error-body';
 import { overriddenStatus, setResponseStatus } from '../common/http-status';
 import { flattenValidationErrors } from '../common/validation';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
+import { OutboxService } from '../outbox/outbox.service';
 import { GeoService } from './geo.service';
 import { CreateOrderDto, type ListOrdersQuery } from './orders.dto';
+
+/** Business minutes ops have to decide an oversold order before it escalates to the supply manager. */
+export const OVERSOLD_SLA_MINUTES = 30;
 
 /** Re-plans after losing a race for the last units; past this, the order is answered as out of stock. */
 const MAX_ATTEMPTS = 8;
@@ -92,6 +104,7 @@ export class OrdersService {
     private readonly clock: ClockService,
     private readonly lookup: MasterDataLookup,
     private readonly geo: GeoService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -158,6 +171,12 @@ export class OrdersService {
             })
           : dto.lines.map((l) => ({ sku: l.sku, requested: l.qty, available: 0 }));
         await this.recordDemand(dto, at, false);
+        if (dto.paidAt) {
+          const twin = await this.keepOversold(dto, hash, at, lines, user);
+          // A concurrent twin of this order got the stock after all: answer as it was answered.
+          setResponseStatus(reply, 200);
+          return twin;
+        }
         throw new DomainError(
           ErrorCodes.OUT_OF_STOCK,
           'not enough stock for this order; nothing was reserved',
@@ -259,6 +278,81 @@ export class OrdersService {
         // Another order took the units between our read and our write: read again and re-plan.
       }
     }
+  }
+
+  /**
+   * A paid order that cannot be reserved is never dropped (PRODUCT.md): it is kept as `oversold` and an ops
+   * task (cancel, or ship later as presale) starts through the outbox in the same transaction. The channel is
+   * still told 409 OUT_OF_STOCK, with the order id; a retry of it answers the same.
+   */
+  private async keepOversold(
+    dto: CreateOrderDto,
+    hash: string,
+    at: string,
+    lines: { sku: string; requested: number; available: number }[],
+    user: AuthUser,
+  ): Promise<OrderBody> {
+    const clock = await this.clock.current();
+    const id = await this.db.transaction(async (tx) => {
+      const [row] = await queryRows<{ id: string }>(
+        tx,
+        `INSERT INTO orders (channel, external_id, region, status, request_hash, lines, response, paid_at, ship_by,
+                             presale, custom, live_session_id, created_at)
+         VALUES ($1, $2, $3, 'oversold', $4, $5, '{}', $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
+        [
+          dto.channel,
+          dto.externalId,
+          dto.region,
+          hash,
+          JSON.stringify(dto.lines),
+          dto.paidAt ?? null,
+          dto.shipBy ?? null,
+          dto.presale ?? false,
+          dto.custom ?? false,
+          dto.liveSessionId ?? null,
+          at,
+        ],
+      );
+      if (!row) return null;
+      const body = {
+        code: ErrorCodes.OUT_OF_STOCK,
+        message: 'paid but out of stock: kept as oversold for ops to decide',
+        lines,
+        orderId: row.id,
+        status: 'oversold',
+      };
+      await tx.query('UPDATE orders SET response = $2 WHERE id = $1', [row.id, JSON.stringify(body)]);
+      const input: OversoldOrderInput = {
+        orderId: row.id,
+        channel: dto.channel,
+        externalId: dto.externalId,
+        lines: dto.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+        reason: 'paid_without_stock',
+        clock,
+        slaMinutes: OVERSOLD_SLA_MINUTES,
+      };
+      await enqueueOutbox(tx, {
+        kind: 'start',
+        workflowType: workflowTypes.oversoldOrder,
+        workflowId: workflowIds.oversoldOrder(row.id),
+        args: [input],
+      });
+      await insertAudit(tx, {
+        at,
+        actor: { kind: 'user', id: user.id, name: user.name, role: user.role },
+        action: 'order.oversold',
+        target: { kind: 'order', id: row.id },
+        data: { channel: dto.channel, externalId: dto.externalId, lines },
+        idempotencyKey: `order.oversold:${row.id}`,
+      });
+      return row.id;
+    });
+    if (id) this.outbox.kick();
+    // Kept (by us or by a concurrent twin): answer as its stored response says (409 for an oversold order).
+    const replay = await this.replay(dto, hash);
+    if (!replay) throw new Error(`order ${dto.channel}/${dto.externalId} vanished after it was stored`);
+    return replay;
   }
 
   /** Plans lines from the pool's available units (nothing to plan → nothing short). */
@@ -371,12 +465,18 @@ export class OrdersService {
   }
 
   private async replay(dto: CreateOrderDto, hash: string): Promise<OrderBody | null> {
-    const rows: { request_hash: string; response: OrderBody }[] = await this.db.query(
-      'SELECT request_hash, response FROM orders WHERE channel = $1 AND external_id = $2',
-      [dto.channel, dto.externalId],
-    );
+    const rows: { request_hash: string; response: OrderBody; status: string; created_oversold: boolean }[] =
+      await this.db.query(
+        `SELECT request_hash, response, status, (response->>'status') = 'oversold' AS created_oversold
+         FROM orders WHERE channel = $1 AND external_id = $2`,
+        [dto.channel, dto.externalId],
+      );
     const row = rows[0];
     if (!row) return null;
+    if (row.created_oversold && row.request_hash === hash) {
+      const { code: _code, message, ...details } = row.response as unknown as Record<string, unknown>;
+      throw new DomainError(ErrorCodes.OUT_OF_STOCK, String(message), undefined, details);
+    }
     if (row.request_hash !== hash) {
       throw new DomainError(
         ErrorCodes.IDEMPOTENCY_CONFLICT,
@@ -459,12 +559,12 @@ export class OrdersService {
         );
         if (changed.length === 0) return; // a concurrent cancel won
         // Presale lines give their capacity back; whatever arrivals had served them is released below.
-        const backlog = await queryRows<{ sku: string; qty: number }>(
+        const backlog = await queryRows<{ sku: string; qty: number; counts_against_cap: boolean }>(
           tx,
-          'DELETE FROM presale_backlog WHERE order_id = $1 RETURNING sku, qty',
+          'DELETE FROM presale_backlog WHERE order_id = $1 RETURNING sku, qty, counts_against_cap',
           [orderId],
         );
-        for (const b of backlog) {
+        for (const b of backlog.filter((x) => x.counts_against_cap)) {
           await tx.query('UPDATE presales SET accepted_units = accepted_units - $2 WHERE sku = $1', [
             b.sku,
             b.qty,

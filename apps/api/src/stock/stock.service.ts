@@ -12,8 +12,10 @@ import {
   validationFailed,
   type FieldError,
 } from '@peakstock/domain';
+import { workflowIds, workflowTypes, type OversoldOrderInput } from '@peakstock/contracts';
 import {
   applyLedger,
+  enqueueOutbox,
   insertAudit,
   queryRows,
   readLevels,
@@ -24,6 +26,8 @@ import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { decodeCursor, pageOf } from '../common/cursor';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
+import { OutboxService } from '../outbox/outbox.service';
+import { OVERSOLD_SLA_MINUTES } from './orders.service';
 import type { AdjustmentDto, CountDto, LedgerQuery } from './orders.dto';
 
 export interface ShortfallOrder {
@@ -64,6 +68,7 @@ export class StockService {
     private readonly db: DataSource,
     private readonly clock: ClockService,
     private readonly lookup: MasterDataLookup,
+    private readonly outbox: OutboxService,
   ) {}
 
   levels(filter: { sku?: string; warehouse?: string }) {
@@ -383,7 +388,10 @@ export class StockService {
       );
       return { replay: false as const, result };
     });
-    if (!outcome.replay) return outcome.result;
+    if (!outcome.replay) {
+      this.outbox.kick(); // a shortfall may have started oversold-order tasks
+      return outcome.result;
+    }
     const rows: { request_hash: string; response_body: T }[] = await this.db.query(
       'SELECT request_hash, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
       [scope, key],
@@ -538,6 +546,7 @@ export class StockService {
       } else {
         await applyLedger(tx, [release]);
         await tx.query(`UPDATE orders SET status = 'oversold' WHERE id = $1`, [r.order_id]);
+        await this.startOversoldTask(tx, r.order_id);
         out.push({
           orderId: r.order_id,
           channel: r.channel,
@@ -548,6 +557,30 @@ export class StockService {
       }
     }
     return out;
+  }
+
+  /** An order that lost its units to a count or adjustment gets the same ops task as one sold without stock. */
+  private async startOversoldTask(tx: EntityManager, orderId: string): Promise<void> {
+    const [o] = await queryRows<{
+      channel: string;
+      external_id: string;
+      lines: { sku: string; qty: number }[];
+    }>(tx, 'SELECT channel, external_id, lines FROM orders WHERE id = $1', [orderId]);
+    const input: OversoldOrderInput = {
+      orderId,
+      channel: o!.channel,
+      externalId: o!.external_id,
+      lines: o!.lines,
+      reason: 'stock_shortfall',
+      clock: await this.clock.current(),
+      slaMinutes: OVERSOLD_SLA_MINUTES,
+    };
+    await enqueueOutbox(tx, {
+      kind: 'start',
+      workflowType: workflowTypes.oversoldOrder,
+      workflowId: workflowIds.oversoldOrder(orderId),
+      args: [input],
+    });
   }
 
   private async nearestWithStock(
