@@ -8,6 +8,7 @@ import { DemandSignals1763820000000 } from './1763820000000-DemandSignals';
 import { LiveSessions1763830000000 } from './1763830000000-LiveSessions';
 import { Presale1763840000000 } from './1763840000000-Presale';
 import { OversoldOrders1763850000000 } from './1763850000000-OversoldOrders';
+import { ChannelWebhooks1763860000000 } from './1763860000000-ChannelWebhooks';
 
 export const migrations = [
   Foundation1763770000000,
@@ -19,4 +20,5 @@ export const migrations = [
   LiveSessions1763830000000,
   Presale1763840000000,
   OversoldOrders1763850000000,
+  ChannelWebhooks1763860000000,
 ];

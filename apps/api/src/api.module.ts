@@ -33,6 +33,7 @@ import { LiveSessionsService } from './stock/live-sessions.service';
 import { OrdersController } from './stock/orders.controller';
 import { OrdersService } from './stock/orders.service';
 import { PresaleService } from './stock/presale.service';
+import { SellablePublisher } from './stock/sellable-publisher.service';
 import { StockController } from './stock/stock.controller';
 import { StockService } from './stock/stock.service';
 
@@ -85,6 +86,7 @@ export class ApiModule {
         DemandSignalsService,
         LiveSessionsService,
         PresaleService,
+        SellablePublisher,
         OrdersService,
         StockService,
         { provide: APP_GUARD, useClass: AuthGuard },

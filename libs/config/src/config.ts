@@ -47,6 +47,7 @@ const schema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('PeakStock <noreply@peakstock.local>'),
   CONSOLE_URL: z.string().url().default('http://127.0.0.1:3000'),
+  SELLABLE_PUSH_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 });
 
 export interface AppConfig {
@@ -70,6 +71,8 @@ export interface AppConfig {
   tokenCacheSeconds: number;
   /** Email is off (logged as skipped) without SMTP_URL; IM webhooks need no configuration here. */
   notify: { smtpUrl?: string; mailFrom: string; consoleUrl: string };
+  /** How often (real ms) changed sellable quantities are pushed to channel webhooks: the throttle. */
+  sellablePushMs: number;
 }
 
 export class ConfigError extends Error {
@@ -123,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
     notify: { smtpUrl: e.SMTP_URL, mailFrom: e.MAIL_FROM, consoleUrl: e.CONSOLE_URL.replace(/\/$/, '') },
+    sellablePushMs: e.SELLABLE_PUSH_MS,
   };
 }

@@ -137,6 +137,11 @@ export class PutChannelDto {
     { message: '$property must be an http(s) URL' },
   )
   webhookUrl?: string;
+  @ApiPropertyOptional({ description: 'signs webhook calls (HMAC-SHA256); never returned' })
+  @IsOptional()
+  @IsString()
+  @Length(16, 200)
+  webhookSecret?: string;
 }
 
 export class SaleEventSkuDto {
@@ -229,6 +234,7 @@ export interface ChannelView {
   name: string;
   publish: PublishRules | null;
   webhookUrl: string | null;
+  hasWebhookSecret: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -149,6 +149,7 @@ interface ChannelRow {
   name: string;
   publish: PublishRules | null;
   webhook_url: string | null;
+  webhook_secret: string | null;
   created_at: Date;
   updated_at: Date;
   created?: boolean;
@@ -207,6 +208,7 @@ const channelView = (r: ChannelRow, fullUrl: boolean): ChannelView => ({
   name: r.name,
   publish: r.publish,
   webhookUrl: r.webhook_url === null ? null : fullUrl ? r.webhook_url : redactUrl(r.webhook_url),
+  hasWebhookSecret: Boolean(r.webhook_secret),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -549,12 +551,19 @@ export class MasterDataService {
         : null;
       const rows = await queryRows<ChannelRow>(
         tx,
-        `INSERT INTO channels (code, name, publish, webhook_url, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
+        `INSERT INTO channels (code, name, publish, webhook_url, webhook_secret, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $6, $5, $5)
          ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, publish = EXCLUDED.publish,
-           webhook_url = EXCLUDED.webhook_url, updated_at = EXCLUDED.updated_at
+           webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at
          RETURNING *, (xmax = 0) AS created`,
-        [code, dto.name, publish === null ? null : JSON.stringify(publish), dto.webhookUrl ?? null, at],
+        [
+          code,
+          dto.name,
+          publish === null ? null : JSON.stringify(publish),
+          dto.webhookUrl ?? null,
+          at,
+          dto.webhookSecret ?? null,
+        ],
       );
       return { created: rows[0]!.created === true, item: channelView(rows[0]!, true) };
     });

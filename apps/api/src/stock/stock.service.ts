@@ -129,6 +129,10 @@ export class StockService {
         `a channel user may only read ${user.channel}'s sellable quantities`,
       );
     }
+    return this.sellableFor(channel, sku);
+  }
+
+  async sellableFor(channel: string, sku?: string) {
     const rows: { publish: PublishRules | null }[] = await this.db.query(
       'SELECT publish FROM channels WHERE code = $1',
       [channel],
