@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
@@ -19,7 +19,6 @@ import {
   insertAudit,
   queryRows,
   StockUnavailableError,
-  type LedgerEntry,
 } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
@@ -31,6 +30,9 @@ import { MasterDataLookup } from '../master-data/master-data.lookup';
 import { OutboxService } from '../outbox/outbox.service';
 import { GeoService } from './geo.service';
 import { CreateOrderDto, type ListOrdersQuery } from './orders.dto';
+
+/** How long a code known to exist is not asked again. */
+const KNOWN_CODE_MS = 10_000;
 
 /** Business minutes ops have to decide an oversold order before it escalates to the supply manager. */
 export const OVERSOLD_SLA_MINUTES = 30;
@@ -99,6 +101,8 @@ function requestHash(dto: CreateOrderDto): string {
 
 @Injectable()
 export class OrdersService {
+  private readonly knownCodes = new Map<string, number>();
+
   constructor(
     private readonly db: DataSource,
     private readonly clock: ClockService,
@@ -116,11 +120,8 @@ export class OrdersService {
       throw new DomainError(ErrorCodes.FORBIDDEN, `a channel user may only post orders for ${user.channel}`);
     }
     const hash = requestHash(dto);
-    const replay = await this.replay(dto, hash);
-    if (replay) {
-      setResponseStatus(reply, 200);
-      return replay;
-    }
+    // The replay check runs only where it can change the answer (a conflict on insert, or no stock), which
+    // keeps a round trip off every new order.
     await this.validateReferences(dto);
     for (let attempt = 1; ; attempt++) {
       const at = new Date(await this.clock.nowMs()).toISOString();
@@ -170,6 +171,11 @@ export class OrdersService {
               return { sku: x.sku, requested, available: x.available + lockTaken(x.sku) };
             })
           : dto.lines.map((l) => ({ sku: l.sku, requested: l.qty, available: 0 }));
+        const earlier = await this.replay(dto, hash);
+        if (earlier) {
+          setResponseStatus(reply, 200);
+          return earlier;
+        }
         await this.recordDemand(dto, at, false);
         if (dto.paidAt) {
           const twin = await this.keepOversold(dto, hash, at, lines, user);
@@ -186,18 +192,23 @@ export class OrdersService {
       }
       try {
         const body = await this.db.transaction(async (tx) => {
+          const id = randomUUID();
+          const allocations = mergeAllocations([...fromLock, ...fromPool]);
+          const result: OrderBody = { id, status: 'accepted', allocations: [...allocations, ...presale] };
           const inserted = await queryRows<{ id: string }>(
             tx,
-            `INSERT INTO orders (channel, external_id, region, status, request_hash, lines, response, paid_at, ship_by,
-                                 presale, custom, live_session_id, created_at)
-             VALUES ($1, $2, $3, 'accepted', $4, $5, '{}', $6, $7, $8, $9, $10, $11)
+            `INSERT INTO orders (id, channel, external_id, region, status, request_hash, lines, response, paid_at,
+                                 ship_by, presale, custom, live_session_id, created_at)
+             VALUES ($1, $2, $3, $4, 'accepted', $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
             [
+              id,
               dto.channel,
               dto.externalId,
               dto.region,
               hash,
               JSON.stringify(dto.lines),
+              JSON.stringify(result),
               dto.paidAt ?? null,
               dto.shipBy ?? null,
               (dto.presale ?? false) || presale.length > 0,
@@ -206,20 +217,9 @@ export class OrdersService {
               at,
             ],
           );
-          const id = inserted[0]?.id;
-          if (!id) return null; // a concurrent twin committed first
-          for (const a of [...fromLock].sort((x, y) =>
-            x.warehouse + x.sku < y.warehouse + y.sku ? -1 : 1,
-          )) {
-            const took = await queryRows<{ used: number }>(
-              tx,
-              `UPDATE live_session_locks SET used = used + $4
-                WHERE session_id = $1 AND warehouse = $2 AND sku = $3 AND locked - used - returned >= $4 RETURNING used`,
-              [session!.id, a.warehouse, a.sku, a.qty],
-            );
-            if (took.length === 0)
-              throw new StockUnavailableError('the session lock was drawn down meanwhile');
-          }
+          if (inserted.length === 0) return null; // a concurrent twin committed first
+          if (allocations.length) await this.insertAllocations(tx, id, allocations);
+          await this.recordDemand(dto, at, true, tx);
           for (const p of presale) {
             const took = await queryRows<{ sku: string }>(
               tx,
@@ -234,9 +234,22 @@ export class OrdersService {
               [id, p.sku, p.qty, p.shipBy, at],
             );
           }
+          for (const a of [...fromLock].sort((x, y) =>
+            x.warehouse + x.sku < y.warehouse + y.sku ? -1 : 1,
+          )) {
+            const took = await queryRows<{ used: number }>(
+              tx,
+              `UPDATE live_session_locks SET used = used + $4
+                WHERE session_id = $1 AND warehouse = $2 AND sku = $3 AND locked - used - returned >= $4 RETURNING used`,
+              [session!.id, a.warehouse, a.sku, a.qty],
+            );
+            if (took.length === 0)
+              throw new StockUnavailableError('the session lock was drawn down meanwhile');
+          }
           const actor = { kind: 'user', id: user.id };
           const cause = { orderId: id, channel: dto.channel, externalId: dto.externalId };
-          const entries: LedgerEntry[] = [
+          // Last, right before the commit: the stock rows (the hot ones under a flash sale) stay locked briefly.
+          await applyLedger(tx, [
             ...fromLock.map((a) => ({
               warehouse: a.warehouse,
               sku: a.sku,
@@ -258,13 +271,7 @@ export class OrdersService {
               cause,
               at,
             })),
-          ];
-          await applyLedger(tx, entries);
-          const allocations = mergeAllocations([...fromLock, ...fromPool]);
-          if (allocations.length) await this.insertAllocations(tx, id, allocations);
-          const result: OrderBody = { id, status: 'accepted', allocations: [...allocations, ...presale] };
-          await tx.query('UPDATE orders SET response = $2 WHERE id = $1', [id, JSON.stringify(result)]);
-          await this.recordDemand(dto, at, true, tx);
+          ]);
           return result;
         });
         if (body) return body;
@@ -486,6 +493,25 @@ export class OrdersService {
     return row.response;
   }
 
+  /**
+   * Codes known to exist are remembered briefly (master data has no deletes), so the reservation path does
+   * not ask the database on every order; unknown codes are always asked.
+   */
+  private async missingCached(
+    kind: string,
+    codes: string[],
+    ask: (codes: string[]) => Promise<string[]>,
+  ): Promise<string[]> {
+    const now = Date.now();
+    const unknown = codes.filter((c) => (this.knownCodes.get(`${kind}:${c}`) ?? 0) < now);
+    if (unknown.length === 0) return [];
+    const missing = await ask(unknown);
+    for (const c of unknown)
+      if (!missing.includes(c)) this.knownCodes.set(`${kind}:${c}`, now + KNOWN_CODE_MS);
+    if (this.knownCodes.size > 100_000) this.knownCodes.clear();
+    return missing;
+  }
+
   private async validateReferences(dto: CreateOrderDto): Promise<void> {
     const errors: FieldError[] = [];
     const seen = new Map<string, number>();
@@ -495,8 +521,12 @@ export class OrdersService {
       else seen.set(l.sku, i);
     });
     const [missingChannel, missingSkus, regionOk] = await Promise.all([
-      this.lookup.missingChannels([dto.channel]),
-      this.lookup.missingSkus(dto.lines.map((l) => l.sku)),
+      this.missingCached('channel', [dto.channel], (c) => this.lookup.missingChannels(c)),
+      this.missingCached(
+        'sku',
+        dto.lines.map((l) => l.sku),
+        (c) => this.lookup.missingSkus(c),
+      ),
       this.geo.regionExists(dto.region),
     ]);
     if (missingChannel.length) errors.push({ field: 'channel', reason: 'unknown channel' });
