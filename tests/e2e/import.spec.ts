@@ -3,9 +3,11 @@
  * every one by row and writes nothing, and importing the same opening stock again adds nothing.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { createDataSource, verifyLedger } from '@peakstock/persistence';
+import { createDataSource, verifyLedger, writeClock } from '@peakstock/persistence';
 import { buildDist, ROOT } from '../support/build';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -15,7 +17,9 @@ const ENTRY = path.join(ROOT, 'dist/apps/launcher/src/import.js');
 describe('npm run cli -- import', () => {
   let db: TestDatabase;
   let ds: DataSource;
+  let tmp: string;
   beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'peakstock-import-'));
     buildDist();
     db = await createTestDatabase();
     ds = createDataSource(db.url, 1);
@@ -24,13 +28,18 @@ describe('npm run cli -- import', () => {
   afterAll(async () => {
     if (ds?.isInitialized) await ds.destroy();
     await db?.drop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   const run = (file: string, ...args: string[]) => {
-    const r = spawnSync(process.execPath, [ENTRY, path.join(FIXTURES, file), ...args], {
-      env: { ...process.env, DATABASE_URL: db.url },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [ENTRY, path.isAbsolute(file) ? file : path.join(FIXTURES, file), ...args],
+      {
+        env: { ...process.env, DATABASE_URL: db.url },
+        encoding: 'utf8',
+      },
+    );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const rows = <T>(sql: string): Promise<T[]> => ds.query(sql) as Promise<T[]>;
@@ -235,7 +244,9 @@ describe('npm run cli -- import', () => {
     expect(r.stderr).toMatch(/regions.csv:1: lat: is not a column of the stock format/);
   });
 
-  it('imports opening stock through the ledger; importing the same file again adds nothing', async () => {
+  it('imports opening stock through the ledger at business time; importing the same file again adds nothing', async () => {
+    const businessEpoch = '2026-11-11T12:00:00.000Z';
+    await writeClock(ds, { scale: 1, realEpoch: new Date().toISOString(), businessEpoch });
     const r = run('stock.csv');
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(
@@ -249,11 +260,13 @@ describe('npm run cli -- import', () => {
       { warehouse: 'HZ1', sku: 'MASK-10', on_hand: 3000, reserved: 0 },
       { warehouse: 'HZ1', sku: 'SERUM-30', on_hand: 1200, reserved: 0 },
     ]);
-    const ledger = await rows<{ kind: string; actor_id: string; idempotency_key: string; d_on_hand: number }>(
-      'SELECT kind, actor_id, idempotency_key, d_on_hand FROM stock_ledger ORDER BY idempotency_key',
+    const ledger = await rows<{ kind: string; actor_id: string; idempotency_key: string; at: Date }>(
+      'SELECT kind, actor_id, idempotency_key, at FROM stock_ledger ORDER BY idempotency_key',
     );
     expect(ledger).toHaveLength(4);
     for (const e of ledger) {
+      expect(e.at.getTime() - Date.parse(businessEpoch)).toBeGreaterThanOrEqual(0);
+      expect(e.at.getTime() - Date.parse(businessEpoch)).toBeLessThan(120_000);
       expect(e.kind).toBe('opening');
       expect(e.actor_id).toBe('cli-import');
       expect(e.idempotency_key).toMatch(/^import:[0-9a-f]{64}:[2-6]$/);
@@ -284,5 +297,46 @@ describe('npm run cli -- import', () => {
     expect(await counts()).toEqual(before);
     expect(await count(`stock_levels WHERE sku = 'DUO-PACK'`)).toBe(0);
     expect((await verifyLedger(ds)).mismatches).toEqual([]);
+  });
+
+  it('checks without writing on --dry-run', async () => {
+    const before = await counts();
+    const r = run('regions-update.csv', '--dry-run');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(
+      'dry run, nothing written: imported regions from regions-update.csv: 0 created, 0 updated, 2 unchanged',
+    );
+    const file = path.join(tmp, 'new-region.csv');
+    writeFileSync(file, 'code,name,remote,lat,lon\nSH,Shanghai,false,31.23,121.47\n');
+    expect(run(file, '--dry-run').stdout).toMatch(/dry run, nothing written: .*1 created/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('reports malformed CSV by row and stops listing after 100 errors', async () => {
+    const broken = path.join(tmp, 'broken.csv');
+    writeFileSync(
+      broken,
+      'code,name,remote,lat,lon\r\nSH,"Shang\r\nhai",false,31.23,121.47\r\nBJ,"Beijing,false,39.9,116.4\r\n',
+    );
+    const b = run(broken);
+    expect(b.status).toBe(1);
+    // The quoted line end keeps SH on row 2 (as a spreadsheet shows it); BJ starts on row 4.
+    expect(b.stderr).toMatch(/broken.csv:4: row: a quoted field is not closed before the end of the file/);
+    expect(b.stderr).not.toMatch(/broken.csv:2:/);
+
+    const many = path.join(tmp, 'many.csv');
+    writeFileSync(
+      many,
+      ['warehouse,sku,onHand', ...Array.from({ length: 150 }, () => 'HZ1,MASK-10,lots')].join('\n'),
+    );
+    const before = await counts();
+    const m = run(many);
+    expect(m.status).toBe(1);
+    const lines = m.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.includes('many.csv:'))).toHaveLength(100);
+    expect(lines[0]).toMatch(/many.csv:2: onHand: must be a whole number/);
+    expect(lines[100]).toBe('… and 50 more errors (not listed)');
+    expect(lines[101]).toMatch(/import failed: 150 errors in .*many.csv; nothing was written$/);
+    expect(await counts()).toEqual(before);
   });
 });

@@ -570,13 +570,12 @@ async function checkStock(tx: Tx, records: StockRecord[], sha256: string): Promi
     [ws, ss],
   );
   const ledger = (await tx.query(
-    `SELECT l.warehouse, l.sku, array_agg(l.idempotency_key) FILTER (WHERE l.idempotency_key LIKE 'import:%') AS keys,
-            count(*)::int AS entries
+    `SELECT l.warehouse, l.sku, array_agg(l.idempotency_key) FILTER (WHERE l.idempotency_key LIKE 'import:%') AS keys
        FROM stock_ledger l JOIN unnest($1::text[], $2::text[]) AS p(warehouse, sku)
          ON l.warehouse = p.warehouse AND l.sku = p.sku
       GROUP BY l.warehouse, l.sku`,
     [ws, ss],
-  )) as { warehouse: string; sku: string; keys: string[] | null; entries: number }[];
+  )) as { warehouse: string; sku: string; keys: string[] | null }[];
   const moved = new Map(ledger.map((l) => [pos(l.warehouse, l.sku), l]));
   const keyOf = (r: StockRecord) => `import:${sha256}:${r.row}`;
   const fresh: StockRecord[] = [];
