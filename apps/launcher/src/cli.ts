@@ -1,14 +1,17 @@
 /**
  * `npm run cli -- <command>`: operator commands against DATABASE_URL or (when unset) the embedded PostgreSQL.
- *   ledger verify   prove that every stock level equals the sum of its ledger entries (exit 1 if not)
+ *   ledger verify       prove that every stock level equals the sum of its ledger entries (exit 1 if not)
+ *   import <file.csv>   regions, warehouses, SKUs/kits or opening stock from CSV, all or nothing (docs/import.md)
  */
 import { createDataSource, verifyLedger } from '@peakstock/persistence';
 import { commandDatabase } from './database-url';
 
-const USAGE = 'usage: npm run cli -- ledger verify';
+const USAGE =
+  'usage: npm run cli -- ledger verify | import <file.csv> [--type regions|warehouses|skus|stock] [--dry-run]';
 
 async function main(argv: string[]): Promise<number> {
   const [area, command] = argv;
+  if (area === 'import') return (await import('./import')).runImport(argv.slice(1));
   if (area !== 'ledger' || command !== 'verify') {
     console.error(USAGE);
     return 2;
