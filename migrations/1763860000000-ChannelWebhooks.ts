@@ -5,7 +5,9 @@ export class ChannelWebhooks1763860000000 implements MigrationInterface {
   name = 'ChannelWebhooks1763860000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE channels ADD COLUMN webhook_secret text CHECK (length(webhook_secret) BETWEEN 16 AND 200)`);
+    await q.query(
+      `ALTER TABLE channels ADD COLUMN webhook_secret text CHECK (length(webhook_secret) BETWEEN 16 AND 200)`,
+    );
     await q.query(`
       CREATE TABLE channel_sellable_published (
         channel text NOT NULL REFERENCES channels(code),

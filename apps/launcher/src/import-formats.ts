@@ -4,6 +4,7 @@
  * cycles and stock movements are checked in import.ts). Rules match the API's master data (codes 1-64 of
  * [A-Za-z0-9_.-], names 1-200 characters, money ≤ 2 decimals within numeric(12,2), tiers A/B/C, IANA zones).
  */
+import { isTimeZone } from '@peakstock/domain';
 import type { CsvRecord } from './import-csv';
 
 export const RECORD_TYPES = ['regions', 'warehouses', 'skus', 'stock'] as const;
@@ -341,13 +342,4 @@ function readKit(text: string, bad: (reason: string) => void): KitLine[] {
     lines.push({ sku: m[1]!, qty });
   });
   return ok ? lines : [];
-}
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -6,3 +6,4 @@ export * from './alerts';
 export * from './stock/allocation';
 export * from './scenario';
 export * from './stock/sellable';
+export * from './time-zone';

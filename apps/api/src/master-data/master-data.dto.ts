@@ -1,3 +1,4 @@
+import type { PublishRules as DomainPublishRules } from '@peakstock/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -221,13 +222,8 @@ export interface SkuView {
   updatedAt: string;
 }
 
-export interface PublishRules {
-  share: number;
-  buffer: number;
-  min: number;
-  max: number;
-  warehouses?: string[];
-}
+/** The publish rules a channel's sellable quantity follows (see libs/domain/src/stock/sellable.ts). */
+export type PublishRules = DomainPublishRules;
 
 export interface ChannelView {
   code: string;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { DomainError, ErrorCodes, notFound, validationFailed, type FieldError } from '@peakstock/domain';
+import {
+  DomainError,
+  ErrorCodes,
+  notFound,
+  validationFailed,
+  type FieldError,
+  isTimeZone,
+} from '@peakstock/domain';
 import { insertAudit, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
@@ -45,15 +52,6 @@ const fenToMoney = (fen: number) => (fen / 100).toFixed(2);
 /** A path code: 1-64 of [A-Za-z0-9_.-]; else 422 naming the path parameter. */
 export function checkCode(code: string, field = 'code'): FieldError[] {
   return CODE.test(code) ? [] : [{ field, reason: 'must be a code of 1-64 letters, digits, _ . -' }];
-}
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Channel webhook URLs may carry credentials in the query or user info: only admins read them whole. */

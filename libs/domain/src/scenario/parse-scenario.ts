@@ -18,6 +18,7 @@
  * the file gives one it is kept as given, even if it differs from that sum (the file is the source of truth
  * for prices; `kitComponentsCost` gives the sum for comparison).
  */
+import { isTimeZone } from '../time-zone';
 import { SKU_TIERS, type SkuTier } from '../alerts/policy';
 import { at, Checker, type Json } from './checker';
 import {
@@ -516,12 +517,7 @@ function minMax(c: Checker, o: Json, key: string, path: string): MinMax | undefi
 function timeZone(c: Checker, o: Json, path: string): string | undefined {
   const zone = c.string(o, 'timezone', path);
   if (zone === undefined) return undefined;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone;
-  } catch {
-    return c.fail(at(path, 'timezone'), `unknown time zone ${JSON.stringify(zone)}`);
-  }
+  return isTimeZone(zone) ? zone : c.fail(at(path, 'timezone'), `unknown time zone ${JSON.stringify(zone)}`);
 }
 
 function cutoff(c: Checker, o: Json, path: string): string | undefined {
