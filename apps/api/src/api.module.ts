@@ -33,6 +33,7 @@ import { LiveSessionsService } from './stock/live-sessions.service';
 import { OrdersController } from './stock/orders.controller';
 import { OrdersService } from './stock/orders.service';
 import { PresaleService } from './stock/presale.service';
+import { ReservationBatcher } from './stock/reservation-batcher';
 import { SellablePublisher } from './stock/sellable-publisher.service';
 import { StockController } from './stock/stock.controller';
 import { StockService } from './stock/stock.service';
@@ -86,6 +87,7 @@ export class ApiModule {
         DemandSignalsService,
         LiveSessionsService,
         PresaleService,
+        ReservationBatcher,
         SellablePublisher,
         OrdersService,
         StockService,

@@ -28,6 +28,7 @@ import { overriddenStatus, setResponseStatus } from '../common/http-status';
 import { flattenValidationErrors } from '../common/validation';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
 import { OutboxService } from '../outbox/outbox.service';
+import { ReservationBatcher } from './reservation-batcher';
 import { GeoService } from './geo.service';
 import { CreateOrderDto, type ListOrdersQuery } from './orders.dto';
 
@@ -109,6 +110,7 @@ export class OrdersService {
     private readonly lookup: MasterDataLookup,
     private readonly geo: GeoService,
     private readonly outbox: OutboxService,
+    private readonly batcher: ReservationBatcher,
   ) {}
 
   /**
@@ -189,6 +191,33 @@ export class OrdersService {
           undefined,
           { lines },
         );
+      }
+      // Plain orders (pool stock only) go through the group commit; retries and the rest take the path below.
+      if (attempt === 1 && !session && presale.length === 0 && fromLock.length === 0 && fromPool.length > 0) {
+        const outcome = await this.batcher.submit({
+          channel: dto.channel,
+          externalId: dto.externalId,
+          region: dto.region,
+          requestHash: hash,
+          lines: dto.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+          paidAt: dto.paidAt ?? null,
+          shipBy: dto.shipBy ?? null,
+          presale: dto.presale ?? false,
+          custom: dto.custom ?? false,
+          allocations: fromPool,
+          at,
+          actorId: user.id,
+        });
+        if (outcome.kind === 'accepted')
+          return { id: outcome.id, status: 'accepted', allocations: outcome.allocations };
+        if (outcome.kind === 'duplicate') {
+          const twin = await this.replay(dto, hash);
+          if (twin) {
+            setResponseStatus(reply, 200);
+            return twin;
+          }
+        }
+        continue; // the units went to orders ahead of it in the batch: plan again
       }
       try {
         const body = await this.db.transaction(async (tx) => {
