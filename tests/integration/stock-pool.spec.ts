@@ -77,6 +77,12 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
       lines: [{ sku: 'HOT', requested: 1, available: 0 }],
     });
     expect(await level('HZ1', 'HOT')).toMatchObject({ onHand: 100, reserved: 100, available: 0 });
+    // Group commit: concurrent orders share transactions (rows written by one transaction share its xmin).
+    const [{ transactions }] = await ds().query(
+      `SELECT count(DISTINCT xmin::text)::int AS transactions FROM orders o
+        WHERE EXISTS (SELECT 1 FROM order_allocations a WHERE a.order_id = o.id AND a.sku = 'HOT')`,
+    );
+    expect(transactions).toBeLessThan(100);
     expect((await verifyLedger(ds())).mismatches).toEqual([]);
     // Every attempt is demand, rejected ones too.
     const demand = await ds().query(
