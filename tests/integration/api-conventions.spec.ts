@@ -88,6 +88,15 @@ describe('API conventions (real PostgreSQL)', () => {
       expect(partner.status).toBe(422);
     });
 
+    it('names a nested item that is not an object with 422 instead of failing (found by Schemathesis)', async () => {
+      const subs = await api.call('PUT', '/v1/notification-subscriptions', { body: { subscriptions: [[]] } });
+      expect(subs.status).toBe(422);
+      expect(subs.body.errors[0].field).toBe('subscriptions');
+      const probe = await api.call('POST', '/v1/probes', { body: { waitMinutes: 1, approval: [] } });
+      expect(probe.status).toBe(422);
+      expect(probe.body.errors[0].field).toBe('approval');
+    });
+
     it('answers a body over 1 MiB with 413', async () => {
       const res = await api.call('POST', '/v1/users', {
         body: { name: 'x'.repeat(1024 * 1024 + 10), role: 'ops' },

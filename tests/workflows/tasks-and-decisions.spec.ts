@@ -255,6 +255,10 @@ describe('tasks, human decisions and audit (real dev server)', () => {
     const reused = await fetch(`${api.url}/v1/workflows/${encodeURIComponent(wf)}/events?ticket=${ticket}`);
     expect(reused.status).toBe(401);
     expect((await fetch(`${api.url}/v1/workflows/${encodeURIComponent(wf)}/events`)).status).toBe(401);
+    // A repeated ticket parameter is malformed, not a server error.
+    expect(
+      (await fetch(`${api.url}/v1/workflows/${encodeURIComponent(wf)}/events?ticket=a&ticket=b`)).status,
+    ).toBe(401);
   });
 
   it('answers 404 for an unknown workflow, in the projection and the stream', async () => {

@@ -8,10 +8,11 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsISO8601,
   IsIn,
   IsInt,
-  IsISO8601,
   IsNumber,
+  IsObject,
   IsOptional,
   IsPositive,
   IsString,
@@ -100,6 +101,7 @@ export class PutSkuDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => KitLineDto)
   kit?: KitLineDto[];
@@ -126,6 +128,7 @@ export class PutChannelDto {
   @ApiProperty() @IsString() @Length(1, 200) name!: string;
   @ApiPropertyOptional({ type: PublishRulesDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => PublishRulesDto)
   publish?: PublishRulesDto;
@@ -173,6 +176,7 @@ export class PutSaleEventDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => SaleEventSkuDto)
   skus!: SaleEventSkuDto[];

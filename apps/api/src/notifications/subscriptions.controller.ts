@@ -7,10 +7,11 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
-  IsUrl,
   IsUUID,
+  IsUrl,
   Matches,
   MaxLength,
   ValidateNested,
@@ -40,6 +41,7 @@ export class SubscriptionDto {
   user?: string;
   @ApiPropertyOptional({ type: WebhookDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => WebhookDto)
   webhook?: WebhookDto;
@@ -69,6 +71,7 @@ export class PutSubscriptionsDto {
   @ApiProperty({ type: [SubscriptionDto] })
   @IsArray()
   @ArrayMaxSize(1000)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => SubscriptionDto)
   subscriptions!: SubscriptionDto[];

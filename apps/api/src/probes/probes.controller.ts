@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { ROLES, type Role } from '@peakstock/persistence';
 import type { FastifyReply } from 'fastify';
 import { workflowIds, workflowTypes, type ProbeInput } from '@peakstock/contracts';
@@ -31,6 +31,7 @@ export class StartProbeDto {
   /** Ask a person first: a task in their inbox, with reminder, escalation and expiry. */
   @ApiPropertyOptional({ type: ProbeApprovalDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ProbeApprovalDto)
   approval?: ProbeApprovalDto;

@@ -50,7 +50,7 @@ export class SseController {
   @ApiOperation({ summary: "Server-sent events: the workflow's progress now and at every change" })
   async stream(
     @Param('id') id: string,
-    @Query('ticket') ticket: string | undefined,
+    @Query('ticket') ticket: unknown,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -112,8 +112,12 @@ export class SseController {
     if (!done) refresh(); // a change between the first read and the subscription
   }
 
-  private async authenticate(req: FastifyRequest, ticket: string | undefined): Promise<AuthUser> {
+  private async authenticate(req: FastifyRequest, ticket: unknown): Promise<AuthUser> {
     if (ticket !== undefined) {
+      // A repeated or empty ?ticket= is no ticket (and never reaches the hash as an array).
+      if (typeof ticket !== 'string' || ticket.length === 0 || ticket.length > 200) {
+        throw new DomainError(ErrorCodes.UNAUTHENTICATED, 'malformed SSE ticket');
+      }
       const rows = await queryRows<{ user_id: string }>(
         this.db,
         `UPDATE sse_tickets SET used_at = now()

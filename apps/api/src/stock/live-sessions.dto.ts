@@ -4,8 +4,9 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsInt,
   IsISO8601,
+  IsInt,
+  IsObject,
   IsOptional,
   Matches,
   Max,
@@ -32,6 +33,7 @@ export class CreateLiveSessionDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(200)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => LiveSessionLockDto)
   locks!: LiveSessionLockDto[];
