@@ -1,7 +1,8 @@
 // Installs what a fresh clone lacks: npm dependencies (when missing or older than the lock file) and the build.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { compile } from './compile.mjs';
 import { ROOT } from './paths.mjs';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -24,9 +25,8 @@ export function ensureDependencies(log = console.log) {
 /** Incremental TypeScript build into dist/, path aliases rewritten, and the pre-built workflow bundle. */
 export function build(log = console.log) {
   const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
-  log('building (tsc)…');
-  const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (tsc.status !== 0) throw new Error('TypeScript build failed');
+  log('building (TypeScript with the OpenAPI plugin)…');
+  compile();
   execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   log('bundling workflows…');
   execFileSync(

@@ -97,6 +97,25 @@ describe('API conventions (real PostgreSQL)', () => {
       expect(probe.body.errors[0].field).toBe('approval');
     });
 
+    it('answers bad input to a CSV route with the JSON error body (found by Schemathesis)', async () => {
+      const res = await api.call('GET', '/v1/stock.csv?warehouse=');
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      expect(res.body.errors[0].field).toBe('warehouse');
+    });
+
+    it('answers a money value in exponent form with 422, not a 500 (found by Schemathesis)', async () => {
+      const res = await api.call('PUT', '/v1/skus/TINY', {
+        body: { name: 'Tiny', unitCost: 1e-7, unitPrice: 1, tier: 'A' },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0].field).toBe('unitCost');
+      const ok = await api.call('PUT', '/v1/skus/TINY', {
+        body: { name: 'Tiny', unitCost: 0.07, unitPrice: 19.99, tier: 'A' },
+      });
+      expect(ok.status).toBe(201);
+    });
+
     it('answers a body over 1 MiB with 413', async () => {
       const res = await api.call('POST', '/v1/users', {
         body: { name: 'x'.repeat(1024 * 1024 + 10), role: 'ops' },

@@ -18,6 +18,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (internal)
       this.log.error({ err: exception, reqId: req?.id }, `${req?.method} ${req?.url} → ${status}`);
     if (status === 429 && !reply.getHeader('retry-after')) void reply.header('Retry-After', '1');
-    void reply.status(status).send(body);
+    // JSON whatever the route would have answered (a CSV route's content type must not reach an error body).
+    void reply.status(status).type('application/json; charset=utf-8').send(body);
   }
 }

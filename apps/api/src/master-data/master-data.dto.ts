@@ -1,3 +1,4 @@
+import { MaxDecimals } from '../common/max-decimals';
 import type { PublishRules as DomainPublishRules } from '@peakstock/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -30,7 +31,7 @@ export const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
 const CODES_REASON = { message: 'each of $property must be a code of 1-64 letters, digits, _ . -' };
 /** Money: JSON numbers with at most 2 decimals, within numeric(12,2). */
-const MONEY = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 } as const;
+const MONEY = { allowNaN: false, allowInfinity: false } as const;
 const MONEY_MAX = 9_999_999_999.99;
 /** ISO 8601 with a time and an offset (Z or ±hh:mm). */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -68,7 +69,8 @@ export class PutWarehouseDto {
 
 export class PutTransitLaneDto {
   @ApiProperty({ description: 'business hours between the two warehouses (both directions)' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @MaxDecimals(2)
   @IsPositive()
   @Max(100_000)
   hours!: number;
@@ -85,14 +87,16 @@ export class PutSkuDto {
   @ValidateIf((o: PutSkuDto) => o.unitCost !== undefined || o.kit === undefined)
   @IsDefined({ message: '$property is required unless the SKU is a kit' })
   @IsNumber(MONEY)
+  @MaxDecimals(2)
   @Min(0)
   @Max(MONEY_MAX)
   unitCost?: number;
-  @ApiProperty() @IsNumber(MONEY) @Min(0) @Max(MONEY_MAX) unitPrice!: number;
+  @ApiProperty() @IsNumber(MONEY) @MaxDecimals(2) @Min(0) @Max(MONEY_MAX) unitPrice!: number;
   @ApiProperty({ enum: TIERS }) @IsIn(TIERS) tier!: Tier;
   @ApiPropertyOptional()
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @MaxDecimals(3)
   @Min(0)
   @Max(1_000_000)
   weightKg?: number;
