@@ -11,11 +11,23 @@ export function compile() {
   const ts = require('typescript');
   const { before } = require('@nestjs/swagger/plugin');
   const configPath = path.join(ROOT, 'tsconfig.build.json');
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (!parsed) throw new Error('cannot read tsconfig.build.json');
   const host = ts.createIncrementalCompilerHost(parsed.options);
-  const program = ts.createIncrementalProgram({ rootNames: parsed.fileNames, options: parsed.options, host, configFileParsingDiagnostics: parsed.errors });
-  const swagger = before({ classValidatorShim: true, introspectComments: true, dtoFileNameSuffix: ['.dto.ts', '.controller.ts'] }, program.getProgram());
+  const program = ts.createIncrementalProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    host,
+    configFileParsingDiagnostics: parsed.errors,
+  });
+  const swagger = before(
+    { classValidatorShim: true, introspectComments: true, dtoFileNameSuffix: ['.dto.ts', '.controller.ts'] },
+    program.getProgram(),
+  );
   const emit = program.emit(undefined, undefined, undefined, undefined, { before: [swagger] });
   const diagnostics = [...ts.getPreEmitDiagnostics(program.getProgram()), ...emit.diagnostics];
   if (diagnostics.length > 0) {

@@ -75,6 +75,21 @@ describe('tasks, human decisions and audit (real dev server)', () => {
     expect(progress.waitingOn).toMatchObject({ who: 'warehouse_lead (HZ1)', what: 'Approve probe inbox' });
   });
 
+  it('lists workflows by kind, warehouse and stage from the projection', async () => {
+    const wf = await startApproval('listed', { role: 'warehouse_lead', warehouse: 'HZ1', slaMinutes: 600 });
+    const ids = async (q: string) =>
+      (
+        (await api.call('GET', `/v1/workflows?limit=500&${q}`, { token: users.viewer.token })).body.items as {
+          workflowId: string;
+        }[]
+      ).map((w) => w.workflowId);
+    expect(await ids('kind=probe&warehouse=HZ1')).toContain(wf);
+    expect(await ids('warehouse=GZ1')).not.toContain(wf);
+    expect(await ids('stage=awaiting%20approval')).toContain(wf);
+    expect(await ids('stage=done')).not.toContain(wf);
+    expect(await ids('sku=NOPE')).not.toContain(wf);
+  });
+
   it('refuses a decision from a lead of another warehouse with 403 and writes nothing to history', async () => {
     const wf = await startApproval('wrong-lead', {
       role: 'warehouse_lead',

@@ -33,9 +33,21 @@ export class WorkflowsController {
       await this.db.query(
         `SELECT progress, started_at::text AS started_key, workflow_id FROM workflow_projections
         WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
-          AND ($3::timestamptz IS NULL OR (started_at, workflow_id) < ($3::timestamptz, $4::text))
-        ORDER BY started_at DESC, workflow_id DESC LIMIT $5`,
-        [q.kind ?? null, q.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+          AND ($3::text IS NULL OR sku = $3) AND ($4::text IS NULL OR warehouses @> ARRAY[$4::text])
+          AND ($5::text IS NULL OR sale_event = $5) AND ($6::text IS NULL OR stage = $6)
+          AND ($7::timestamptz IS NULL OR (started_at, workflow_id) < ($7::timestamptz, $8::text))
+        ORDER BY started_at DESC, workflow_id DESC LIMIT $9`,
+        [
+          q.kind ?? null,
+          q.status ?? null,
+          q.sku ?? null,
+          q.warehouse ?? null,
+          q.saleEvent ?? null,
+          q.stage ?? null,
+          after?.[0] ?? null,
+          after?.[1] ?? null,
+          limit + 1,
+        ],
       );
     const page = pageOf(rows, limit, (r) => [r.started_key, r.workflow_id]);
     return { items: page.items.map((r) => r.progress), nextCursor: page.nextCursor };
