@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Injectable,
+  SetMetadata,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
@@ -10,6 +16,16 @@ import type { AuthUser } from '../auth/auth-user';
 import { overriddenStatus, setResponseStatus } from '../common/http-status';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
+
+const SKIP_KEY = 'peakstock:idempotency-skip';
+const REDACT_KEY = 'peakstock:idempotency-redact';
+/** The route takes no Idempotency-Key (single-use results such as SSE tickets). */
+export const SkipIdempotency = () => SetMetadata(SKIP_KEY, true);
+/**
+ * These members of the answer are secrets shown once (a new user's token): they are not kept with the key,
+ * so a replay answers without them.
+ */
+export const IdempotencyRedact = (...fields: string[]) => SetMetadata(REDACT_KEY, fields);
 const WAIT_FOR_TWIN_MS = 10_000;
 /** A pending key older than this belongs to a request whose process died; it may be taken over. */
 const ABANDONED_AFTER = '60 seconds';
@@ -51,6 +67,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.user) return next.handle();
+    if (this.reflector.get<boolean>(SKIP_KEY, ctx.getHandler())) return next.handle();
+    const redact = this.reflector.get<string[]>(REDACT_KEY, ctx.getHandler()) ?? [];
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
       throw validationFailed([
         { field: 'Idempotency-Key', reason: 'must be 1-200 visible ASCII characters' },
@@ -63,7 +81,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .digest('hex');
     const defaultStatus = this.reflector.get<number>(HTTP_CODE_METADATA, ctx.getHandler()) ?? 201;
     return from(
-      this.run(scope, key, hash, reply, defaultStatus, () =>
+      this.run(scope, key, hash, reply, defaultStatus, redact, () =>
         lastValueFrom(next.handle(), { defaultValue: undefined }),
       ),
     );
@@ -75,6 +93,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     hash: string,
     reply: FastifyReply,
     defaultStatus: number,
+    redact: string[],
     handle: () => Promise<unknown>,
   ): Promise<unknown> {
     const deadline = Date.now() + WAIT_FOR_TWIN_MS;
@@ -135,10 +154,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
         scope,
         key,
         status,
-        JSON.stringify(body ?? null),
+        JSON.stringify(withoutFields(body, redact) ?? null),
         JSON.stringify(location ? { Location: String(location) } : {}),
       ],
     );
     return body;
   }
+}
+
+function withoutFields(body: unknown, fields: string[]): unknown {
+  if (fields.length === 0 || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.fromEntries(
+    Object.entries(body as Record<string, unknown>).filter(([k]) => !fields.includes(k)),
+  );
 }

@@ -54,6 +54,11 @@ export function checkCode(code: string, field = 'code'): FieldError[] {
   return CODE.test(code) ? [] : [{ field, reason: 'must be a code of 1-64 letters, digits, _ . -' }];
 }
 
+/** The audit log is read by ops too: a channel's webhook URL goes in redacted, as ops would read it. */
+function auditData(item: Record<string, unknown>): Record<string, unknown> {
+  return typeof item.webhookUrl === 'string' ? { ...item, webhookUrl: redactUrl(item.webhookUrl) } : item;
+}
+
 /** Channel webhook URLs may carry credentials in the query or user info: only admins read them whole. */
 export function redactUrl(url: string): string {
   try {
@@ -276,7 +281,7 @@ export class MasterDataService {
             actor: { kind: 'user', id: by.id, name: by.name, role: by.role },
             action: `${kind}.${verb}`,
             target: { kind, id: targetId },
-            data: result.item as Record<string, unknown>,
+            data: auditData(result.item as Record<string, unknown>),
             idempotencyKey: `${kind}.${verb}:${targetId}:${randomUUID()}`,
           });
           return result;

@@ -9,6 +9,7 @@ import { queryRows } from '@peakstock/persistence';
 import { INTERNAL_ROLES, type AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser, Public } from '../auth/decorators';
 import { TokenService } from '../auth/token.service';
+import { SkipIdempotency } from '../idempotency/idempotency.interceptor';
 import { ProgressEventsService } from './progress-events.service';
 
 const TICKET_SECONDS = 60;
@@ -29,6 +30,7 @@ export class SseController {
 
   @Post('sse-tickets')
   @HttpCode(201)
+  @SkipIdempotency()
   @Allow('signed-in')
   @ApiBearerAuth()
   @ApiOperation({

@@ -4,6 +4,7 @@ import { notFound } from '@peakstock/domain';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
 import { ListQuery } from '../common/cursor';
+import { IdempotencyRedact } from '../idempotency/idempotency.interceptor';
 import { CreateUserDto } from './users.dto';
 import { UsersService } from './users.service';
 
@@ -15,6 +16,7 @@ export class UsersController {
 
   @Post()
   @Allow('admin')
+  @IdempotencyRedact('token')
   @ApiOperation({ summary: 'Create a user; the token is shown once, only its SHA-256 is stored' })
   create(@Body() body: CreateUserDto, @CurrentUser() user: AuthUser) {
     return this.users.create(body, user);
