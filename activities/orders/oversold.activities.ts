@@ -15,6 +15,18 @@ export class OversoldActivitiesImpl implements OversoldOrderActivities {
         [input.orderId, input.at],
       );
       if (changed.length === 0) return; // already decided
+      // Presale lines it had give their capacity back (the units they were served are released below).
+      const backlog = await queryRows<{ sku: string; qty: number; counts_against_cap: boolean }>(
+        tx,
+        'DELETE FROM presale_backlog WHERE order_id = $1 RETURNING sku, qty, counts_against_cap',
+        [input.orderId],
+      );
+      for (const b of backlog.filter((x) => x.counts_against_cap)) {
+        await tx.query('UPDATE presales SET accepted_units = accepted_units - $2 WHERE sku = $1', [
+          b.sku,
+          b.qty,
+        ]);
+      }
       // A shortfall order may still hold units of its other lines: they go back to the pool.
       const held = await queryRows<{ warehouse: string; sku: string; qty: number }>(
         tx,

@@ -123,4 +123,75 @@ describe('oversold orders become an ops task, never silently dropped (real dev s
     ]);
     await taskFor(placed.body.id);
   });
+
+  it('keeps a served presale line honest through a shortfall: back to waiting, served again by the next arrival', async () => {
+    await api.call('PUT', '/v1/skus/CYCLE', {
+      body: { name: 'CYCLE', unitCost: 5, unitPrice: 20, tier: 'A' },
+    });
+    const shipBy = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    await api.call('PUT', '/v1/skus/CYCLE/presale', { body: { open: true, maxUnits: 10, shipBy } });
+    const placed = await api.call('POST', '/v1/orders', {
+      token: douyin,
+      body: {
+        channel: 'douyin',
+        externalId: `cycle-${++seq}`,
+        region: 'ZJ',
+        lines: [{ sku: 'CYCLE', qty: 4 }],
+      },
+    });
+    expect(placed.body.allocations).toEqual([{ sku: 'CYCLE', qty: 4, presale: true, shipBy }]);
+    await adjust('CYCLE', 4); // served
+    const id = placed.body.id as string;
+    expect((await api.call('GET', `/v1/orders/${id}`)).body.presaleLines[0].served).toBe(4);
+    // The units are found missing: the order loses them and becomes oversold.
+    await api.call('POST', '/v1/stock/counts', {
+      token: ops,
+      body: { warehouse: 'HZ1', counts: [{ sku: 'CYCLE', qty: 0 }], idempotencyKey: `count-${++seq}` },
+    });
+    const oversold = (await api.call('GET', `/v1/orders/${id}`)).body;
+    expect(oversold.status).toBe('oversold');
+    expect(oversold.presaleLines[0].served).toBe(0);
+    await taskFor(id);
+    await api.call('POST', `/v1/orders/${id}/decision`, { token: ops, body: { approve: true } });
+    await eventually(
+      async () => (await api.call('GET', `/v1/orders/${id}`)).body.status,
+      (st) => st === 'accepted',
+    );
+    await adjust('CYCLE', 4);
+    const served = (await api.call('GET', `/v1/orders/${id}`)).body;
+    expect(served.presaleLines[0].served).toBe(4);
+    expect(served.allocations).toEqual([{ warehouse: 'HZ1', sku: 'CYCLE', qty: 4 }]);
+  });
+
+  it('cancels an oversold order on request and releases what it still holds', async () => {
+    await api.call('PUT', '/v1/skus/PAIR1', {
+      body: { name: 'PAIR1', unitCost: 5, unitPrice: 20, tier: 'A' },
+    });
+    await api.call('PUT', '/v1/skus/PAIR2', {
+      body: { name: 'PAIR2', unitCost: 5, unitPrice: 20, tier: 'A' },
+    });
+    await adjust('PAIR1', 2);
+    await adjust('PAIR2', 2);
+    const placed = await api.call('POST', '/v1/orders', {
+      token: douyin,
+      body: {
+        channel: 'douyin',
+        externalId: `pair-${++seq}`,
+        region: 'ZJ',
+        lines: [
+          { sku: 'PAIR1', qty: 2 },
+          { sku: 'PAIR2', qty: 2 },
+        ],
+      },
+    });
+    await api.call('POST', '/v1/stock/counts', {
+      token: ops,
+      body: { warehouse: 'HZ1', counts: [{ sku: 'PAIR1', qty: 0 }], idempotencyKey: `count-${++seq}` },
+    });
+    expect((await api.call('GET', `/v1/orders/${placed.body.id}`)).body.status).toBe('oversold');
+    const cancelled = await api.call('POST', `/v1/orders/${placed.body.id}/cancel`, { token: douyin });
+    expect(cancelled.body.status).toBe('cancelled');
+    const pair2 = (await api.call('GET', '/v1/stock?sku=PAIR2&warehouse=HZ1')).body.items[0];
+    expect(pair2).toMatchObject({ reserved: 0, available: 2 });
+  });
 });

@@ -608,12 +608,14 @@ export class OrdersService {
     const order = await this.find(orderId, user);
     if (order.status === 'shipped')
       throw new DomainError(ErrorCodes.INVALID_STATE, 'a shipped order cannot be cancelled');
-    if (order.status === 'accepted') {
+    // An oversold order may still hold units of its other lines: cancelling it releases them too.
+    if (order.status === 'accepted' || order.status === 'oversold') {
       const at = new Date(await this.clock.nowMs()).toISOString();
       await this.db.transaction(async (tx) => {
         const changed = await queryRows<{ id: string }>(
           tx,
-          `UPDATE orders SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status = 'accepted' RETURNING id`,
+          `UPDATE orders SET status = 'cancelled', cancelled_at = $2
+            WHERE id = $1 AND status IN ('accepted', 'oversold') RETURNING id`,
           [orderId, at],
         );
         if (changed.length === 0) return; // a concurrent cancel won

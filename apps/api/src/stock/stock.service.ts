@@ -550,6 +550,11 @@ export class StockService {
       } else {
         await applyLedger(tx, [release]);
         await tx.query(`UPDATE orders SET status = 'oversold' WHERE id = $1`, [r.order_id]);
+        // Units a presale line had been served are gone with the rest: the line waits for arrivals again.
+        await tx.query(
+          'UPDATE presale_backlog SET served = GREATEST(0, served - $3) WHERE order_id = $1 AND sku = $2',
+          [r.order_id, dto.sku, r.qty],
+        );
         await this.startOversoldTask(tx, r.order_id);
         out.push({
           orderId: r.order_id,
