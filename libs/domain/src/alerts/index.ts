@@ -2,3 +2,4 @@ export * from './policy';
 export * from './evaluate';
 export * from './state-machine';
 export * from './assess';
+export * from './offline';
