@@ -116,6 +116,15 @@ describe('API conventions (real PostgreSQL)', () => {
       expect(ok.status).toBe(201);
     });
 
+    it('answers values PostgreSQL refuses (a NUL character, a forged cursor) with 422 and writes nothing', async () => {
+      const before = await countUsers();
+      const nul = await api.call('POST', '/v1/users', { body: { name: 'bad\u0000name', role: 'viewer' } });
+      expect(nul.status).toBe(422);
+      expect(await countUsers()).toBe(before);
+      const forged = Buffer.from(JSON.stringify(['not-a-time', 'x'])).toString('base64url');
+      expect((await api.call('GET', `/v1/users?cursor=${forged}`)).status).toBe(422);
+    });
+
     it('answers a body over 1 MiB with 413', async () => {
       const res = await api.call('POST', '/v1/users', {
         body: { name: 'x'.repeat(1024 * 1024 + 10), role: 'ops' },

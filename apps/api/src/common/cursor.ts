@@ -22,7 +22,15 @@ export function decodeCursor(cursor: string | undefined, arity: number): unknown
   if (!cursor) return null;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === arity) return key;
+    if (
+      Array.isArray(key) &&
+      key.length === arity &&
+      key.every(
+        (k) => (typeof k === 'string' && k.length <= 100) || (typeof k === 'number' && Number.isFinite(k)),
+      )
+    ) {
+      return key;
+    }
   } catch {
     // fall through to the 422
   }

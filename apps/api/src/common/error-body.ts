@@ -123,6 +123,29 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; in
       internal: true,
     };
   }
+  const pgCode = (err as { driverError?: { code?: string } })?.driverError?.code;
+  if (err instanceof QueryFailedError && pgCode && (pgCode.startsWith('22') || pgCode === '23514')) {
+    // A value PostgreSQL refuses (a NUL character, a malformed time or cursor, a constraint): bad input, and
+    // the transaction it was in wrote nothing.
+    return {
+      status: 422,
+      body: {
+        code: ErrorCodes.VALIDATION_FAILED,
+        message: `a value was refused: ${String((err as Error).message).slice(0, 200)}`,
+      },
+      internal: false,
+    };
+  }
+  if (err instanceof QueryFailedError && (pgCode === '40P01' || pgCode === '40001')) {
+    return {
+      status: 503,
+      body: {
+        code: ErrorCodes.DATABASE_UNAVAILABLE,
+        message: 'the database was busy with a conflicting change; nothing was written, retry',
+      },
+      internal: true,
+    };
+  }
   if (err instanceof QueryFailedError) {
     return { status: 500, body: { code: ErrorCodes.INTERNAL, message: 'internal error' }, internal: true };
   }

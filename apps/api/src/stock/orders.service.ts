@@ -656,7 +656,8 @@ export class OrdersService {
 
   /** Another channel's order is not found (404), never forbidden: its existence is not the caller's business. */
   async find(orderId: string, user: AuthUser): Promise<OrderView> {
-    if (!/^[0-9a-f-]{36}$/i.test(orderId)) throw notFound('order');
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orderId))
+      throw notFound('order');
     const page = await this.query(
       { id: orderId, channel: user.role === 'channel' ? (user.channel ?? '') : undefined },
       1,
