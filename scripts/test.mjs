@@ -16,7 +16,8 @@ try {
   const t1 = Date.now();
   env.TEMPORAL_CLI = ensureTemporalCli(say);
   say(`Temporal CLI ${env.TEMPORAL_CLI} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
-  const summary = path.join(ROOT, '.data', 'test', 'summary.txt');
+  // One file per run: two runs on one machine must not read each other's closing line.
+  const summary = path.join(ROOT, '.data', 'test', `summary-${process.pid}.txt`);
   mkdirSync(path.dirname(summary), { recursive: true });
   rmSync(summary, { force: true });
   env.PEAKSTOCK_TEST_SUMMARY_FILE = summary;
@@ -27,7 +28,9 @@ try {
     stdio: 'inherit',
   });
   say(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(existsSync(summary) ? readFileSync(summary, 'utf8') : '0 passed, 1 failed');
+  const line = existsSync(summary) ? readFileSync(summary, 'utf8') : '0 passed, 1 failed';
+  rmSync(summary, { force: true });
+  console.log(line);
   process.exit(r.status ?? 1);
 } catch (err) {
   console.error(`[test] ${err.message}`);

@@ -13,6 +13,8 @@ export const dbWrite: ActivityOptions = {
  */
 export const notify: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
+  // An outage of a mail server or IM robot must not hold up the workflow that wanted to tell someone.
+  scheduleToCloseTimeout: '5 minutes',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

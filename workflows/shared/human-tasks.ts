@@ -4,7 +4,7 @@
  * its validator refuses a decision for a task that is not open (or that arrives after the API gave up), so a
  * refused decision never enters history.
  */
-import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   decisionUpdate,
   type AuditActivities,
@@ -100,6 +100,7 @@ export class HumanTasks {
     };
     await openTask(task);
     this.open.set(id, task);
+    // Telling people is best effort within the notify preset's bounds: the task is open in their inbox either way.
     const tell = (kind: string, suffix: string, extra: Record<string, unknown> = {}) =>
       sendNotification({
         key: `${id}:${suffix}`,
@@ -107,7 +108,10 @@ export class HumanTasks {
         data: { taskId: id, taskTitle: task.title, dueAt: task.dueAt, workflowId: task.workflowId, ...extra },
         scope: { warehouse: task.scope.warehouse },
         audience: { role: task.role, scope: task.scope },
-      });
+      }).then(
+        () => undefined,
+        (err: unknown) => log.warn('notification not sent', { kind, taskId: id, error: String(err) }),
+      );
     await tell('task.assigned', 'assigned');
     const waiting = () => ({
       who: `${task.role}${Object.values(task.scope).length ? ` (${Object.values(task.scope).join(', ')})` : ''}`,

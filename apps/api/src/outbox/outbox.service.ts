@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { queryRows } from '@peakstock/persistence';
+import { ClockService } from '../clock/clock.service';
 import { TemporalService } from '../temporal/temporal.service';
 
 interface OutboxRow {
@@ -38,6 +39,7 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly db: DataSource,
     private readonly temporal: TemporalService,
+    private readonly clock: ClockService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -121,11 +123,18 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
         .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)));
       if (existing && existing.startTime.getTime() >= row.created_at.getTime() - 1_000) return;
     }
+    // A workflow input that carries the business clock gets the current one: the clock may have changed
+    // (PUT /v1/clock) between the write and this delivery, and a workflow not yet running got no signal.
+    const args = [...(row.payload.args ?? [])];
+    const first = args[0] as { clock?: unknown } | undefined;
+    if (first && typeof first === 'object' && first.clock && typeof first.clock === 'object') {
+      args[0] = { ...first, clock: await this.clock.current() };
+    }
     await this.temporal.start(
       row.workflow_type!,
       row.workflow_type!,
       row.workflow_id,
-      row.payload.args ?? [],
+      args,
       undefined,
       row.payload.taskQueue,
     );

@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -204,9 +205,19 @@ export class LiveSessionsService {
   async end(id: string, user: AuthUser): Promise<LiveSessionView> {
     const session = await this.get(id);
     if (session.status === 'active') {
-      await this.temporal.call(() =>
-        this.temporal.client.workflow.getHandle(session.workflowId).signal(endSessionSignal, { by: user.id }),
-      );
+      try {
+        await this.temporal.call(() =>
+          this.temporal.client.workflow
+            .getHandle(session.workflowId)
+            .signal(endSessionSignal, { by: user.id }),
+        );
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        throw new DomainError(
+          ErrorCodes.INVALID_STATE,
+          'the session is still starting; try again in a moment',
+        );
+      }
     }
     return session;
   }

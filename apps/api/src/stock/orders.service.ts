@@ -74,6 +74,19 @@ export interface OrderView {
   cancelledAt: string | null;
 }
 
+/** (warehouse, SKU) order, the order every path locks stock rows and session locks in. */
+function byPosition(x: { warehouse: string; sku: string }, y: { warehouse: string; sku: string }): number {
+  return x.warehouse < y.warehouse
+    ? -1
+    : x.warehouse > y.warehouse
+      ? 1
+      : x.sku < y.sku
+        ? -1
+        : x.sku > y.sku
+          ? 1
+          : 0;
+}
+
 function mergeAllocations(parts: Allocation[]): Allocation[] {
   const merged = new Map<string, Allocation>();
   for (const p of parts) {
@@ -263,9 +276,7 @@ export class OrdersService {
               [id, p.sku, p.qty, p.shipBy, at],
             );
           }
-          for (const a of [...fromLock].sort((x, y) =>
-            x.warehouse + x.sku < y.warehouse + y.sku ? -1 : 1,
-          )) {
+          for (const a of [...fromLock].sort(byPosition)) {
             const took = await queryRows<{ used: number }>(
               tx,
               `UPDATE live_session_locks SET used = used + $4

@@ -98,8 +98,8 @@ export class SellablePublisher implements OnApplicationBootstrap, OnApplicationS
 
   private async pushChannel(channel: string, url: string, secret: string | null): Promise<void> {
     const now = await this.stock.sellableFor(channel);
-    const published: { sku: string; qty: number }[] = await this.db.query(
-      'SELECT sku, qty FROM channel_sellable_published WHERE channel = $1',
+    const published: { sku: string; qty: number; message_id: string }[] = await this.db.query(
+      'SELECT sku, qty, message_id FROM channel_sellable_published WHERE channel = $1 ORDER BY published_at DESC',
       [channel],
     );
     const before = new Map(published.map((p) => [p.sku, p.qty]));
@@ -107,8 +107,11 @@ export class SellablePublisher implements OnApplicationBootstrap, OnApplicationS
       .filter((i) => before.get(i.sku) !== i.sellable)
       .map((i) => ({ sku: i.sku, sellable: i.sellable }));
     if (changed.length === 0) return;
+    // Chained on the last acknowledged message: news that repeats an older quantity still gets a new id, while a
+    // retry of this very message keeps its id (nothing was acknowledged in between).
+    const previous = published[0]?.message_id ?? '';
     const messageId = createHash('sha256')
-      .update(JSON.stringify([channel, changed]))
+      .update(JSON.stringify([channel, previous, changed]))
       .digest('hex')
       .slice(0, 32);
     const body = JSON.stringify({ channel, messageId, items: changed });
