@@ -169,4 +169,24 @@ describe('live-session locks (real dev server)', () => {
     expect(tooMany.body.code).toBe('OUT_OF_STOCK');
     expect(await count()).toBe(before);
   });
+
+  it('accepts a count that takes locked units: the session lock shrinks first, no order is touched', async () => {
+    await api.call('PUT', '/v1/skus/COUNTED', {
+      body: { name: 'COUNTED', unitCost: 5, unitPrice: 20, tier: 'A' },
+    });
+    await adjust('COUNTED', 20);
+    await session('s-count', 'COUNTED', 10, 6000);
+    const ops = (await createUser(api, { name: 'Ops count', role: 'ops' })).token;
+    const count = await api.call('POST', '/v1/stock/counts', {
+      token: ops,
+      body: { warehouse: 'HZ1', counts: [{ sku: 'COUNTED', qty: 5 }], idempotencyKey: `count-${++seq}` },
+    });
+    expect(count.status).toBe(201);
+    expect(count.body.locksReduced).toEqual([{ sessionId: 's-count', qty: 5 }]);
+    expect(count.body.shortfall).toEqual([]);
+    expect(await stock('COUNTED')).toMatchObject({ onHand: 5, locked: 5, available: 0 });
+    const s = (await api.call('GET', '/v1/live-sessions/s-count')).body;
+    expect(s.locks[0]).toMatchObject({ locked: 10, returned: 5, remaining: 5 });
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
+  });
 });

@@ -52,12 +52,15 @@ export interface CountResult {
   }[];
   totalValueAtCost: number;
   shortfall: ShortfallOrder[];
+  locksReduced: { sessionId: string; qty: number }[];
 }
 
 export interface AdjustmentResult {
   level: StockLevel;
   /** Orders whose reserved units this adjustment took away, and what became of them. */
   shortfall: ShortfallOrder[];
+  /** Unsold units of live-session locks the change took away (they go first: no buyer loses an order). */
+  locksReduced: { sessionId: string; qty: number }[];
 }
 
 const IDEMPOTENCY_SCOPE = 'stock-adjustment';
@@ -312,6 +315,7 @@ export class StockService {
       );
       const lines: CountResult['lines'] = [];
       const shortfall: ShortfallOrder[] = [];
+      const locksReduced: { sessionId: string; qty: number }[] = [];
       for (const c of counts) {
         const [level] = await queryRows<{ on_hand: number }>(
           tx,
@@ -332,6 +336,7 @@ export class StockService {
             user,
           });
           shortfall.push(...change.shortfall);
+          locksReduced.push(...change.locksReduced);
         }
         const fen = (costs.get(c.sku) ?? 0) * delta;
         lines.push({
@@ -352,7 +357,7 @@ export class StockService {
         data: { lines, shortfall },
         idempotencyKey: `stock.counted:${scope}:${dto.idempotencyKey}`,
       });
-      return { warehouse: dto.warehouse, lines, totalValueAtCost: totalFen / 100, shortfall };
+      return { warehouse: dto.warehouse, lines, totalValueAtCost: totalFen / 100, shortfall, locksReduced };
     });
   }
 
@@ -435,7 +440,7 @@ export class StockService {
       ]);
     }
     const deficit = (level?.reserved ?? 0) + (level?.locked ?? 0) - (onHand + c.delta);
-    const shortfall =
+    const { orders: shortfall, locks: locksReduced } =
       deficit > 0
         ? await this.coverShortfall(
             tx,
@@ -444,7 +449,7 @@ export class StockService {
             c.at,
             c.user,
           )
-        : [];
+        : { orders: [], locks: [] };
     await applyLedger(tx, [
       {
         warehouse: c.warehouse,
@@ -467,17 +472,53 @@ export class StockService {
       });
     }
     const [after] = await readLevels(tx, { warehouse: c.warehouse, sku: c.sku });
-    return { level: after!, shortfall };
+    return { level: after!, shortfall, locksReduced };
   }
 
-  /** Frees `deficit` reserved units at the adjusted position, newest orders first. */
+  /**
+   * Frees `deficit` units at the changed position: first the unsold units of live-session locks (newest
+   * session first), then reserved units, newest orders first.
+   */
   private async coverShortfall(
     tx: EntityManager,
     dto: { warehouse: string; sku: string; key: string },
     deficit: number,
     at: string,
     user: AuthUser,
-  ): Promise<ShortfallOrder[]> {
+  ): Promise<{ orders: ShortfallOrder[]; locks: { sessionId: string; qty: number }[] }> {
+    const locks: { sessionId: string; qty: number }[] = [];
+    const sessions = await queryRows<{ session_id: string; remaining: number }>(
+      tx,
+      `SELECT l.session_id, l.locked - l.used - l.returned AS remaining
+         FROM live_session_locks l JOIN live_sessions s ON s.id = l.session_id
+        WHERE l.warehouse = $1 AND l.sku = $2 AND s.status = 'active' AND l.locked - l.used - l.returned > 0
+        ORDER BY s.created_at DESC, s.id FOR UPDATE OF l`,
+      [dto.warehouse, dto.sku],
+    );
+    for (const sess of sessions) {
+      if (deficit <= 0) break;
+      const take = Math.min(deficit, sess.remaining);
+      await applyLedger(tx, [
+        {
+          warehouse: dto.warehouse,
+          sku: dto.sku,
+          kind: 'unlock',
+          dLocked: -take,
+          idempotencyKey: `live-session:${sess.session_id}:shortfall:${dto.warehouse}:${dto.sku}:${dto.key}`,
+          actor: { kind: 'user', id: user.id },
+          cause: { sessionId: sess.session_id, reason: 'stock shortfall', change: dto.key },
+          at,
+        },
+      ]);
+      // Counted as returned: the session no longer holds them (they were never there).
+      await tx.query(
+        'UPDATE live_session_locks SET returned = returned + $4 WHERE session_id = $1 AND warehouse = $2 AND sku = $3',
+        [sess.session_id, dto.warehouse, dto.sku, take],
+      );
+      locks.push({ sessionId: sess.session_id, qty: take });
+      deficit -= take;
+    }
+    if (deficit <= 0) return { orders: [], locks };
     const atRisk = await queryRows<{
       order_id: string;
       qty: number;
@@ -493,10 +534,10 @@ export class StockService {
     );
     const reservedOnly = atRisk.reduce((n, r) => n + r.qty, 0);
     if (reservedOnly < deficit) {
-      // The rest is locked (live sessions, holds, builds, transfers): those are released by their own workflows.
+      // What is left is locked by other holders (kit builds, transfers, holds), released by their own workflows.
       throw new DomainError(
         ErrorCodes.INVALID_STATE,
-        `the adjustment would take ${deficit - reservedOnly} locked units; release the locks first`,
+        `the change would take ${deficit - reservedOnly} units locked by kit builds or transfers; release them first`,
       );
     }
     const out: ShortfallOrder[] = [];
@@ -565,7 +606,7 @@ export class StockService {
         });
       }
     }
-    return out;
+    return { orders: out, locks };
   }
 
   /** An order that lost its units to a count or adjustment gets the same ops task as one sold without stock. */
