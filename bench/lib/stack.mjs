@@ -156,21 +156,9 @@ export async function startStack({ log, name, apiEnv = {} }) {
   }
 }
 
-/** A JSON client for the public API (like the launcher's demo-data loader). */
+/** The launcher's JSON client for the public API (built into dist/ like everything the bench runs). */
 export function apiClient(apiUrl, token) {
-  return async (method, p, body) => {
-    const res = await fetch(`${apiUrl}${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text.slice(0, 500)}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  return dist('apps/launcher/src/demo-data.js').apiClient(apiUrl, token);
 }
 
 /** Runs fn over items with at most `limit` calls in flight. */

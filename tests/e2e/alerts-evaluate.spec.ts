@@ -4,6 +4,8 @@
  * end with more than half their opening stock — the JSON shape of `--json --compare`, and broken input naming
  * the file and the JSON path or CSV row with exit 1.
  */
+import type { OfflineSkuResult } from '@peakstock/domain';
+import { OFFLINE_SKU_KEYS } from '../support/offline-alerts';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,49 +18,15 @@ const SCENARIOS = path.join(ROOT, 'scenarios');
 const evaluate = (...args: string[]) =>
   spawnSync(process.execPath, [ENTRY, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
-interface SkuResult {
-  sku: string;
-  tier: 'A' | 'B' | 'C';
-  staticThreshold: number | null;
-  openingStock: number;
-  demanded: number;
-  accepted: number;
-  lost: number;
-  cancelledReturned: number;
-  finalAvailable: number;
-  minAvailable: number;
-  firstAlertAt: { notice: string | null; warning: string | null; critical: string | null };
-  stockoutAt: string | null;
-  stockoutMinutes: number;
-  leadMinutes: number | null;
-  falseAlarm: boolean;
-}
+type SkuResult = OfflineSkuResult;
 type Report = { dynamic: SkuResult[]; static: SkuResult[] };
-
-const SKU_KEYS = [
-  'accepted',
-  'cancelledReturned',
-  'demanded',
-  'falseAlarm',
-  'finalAvailable',
-  'firstAlertAt',
-  'leadMinutes',
-  'lost',
-  'minAvailable',
-  'openingStock',
-  'sku',
-  'staticThreshold',
-  'stockoutAt',
-  'stockoutMinutes',
-  'tier',
-];
 
 function expectReport(report: Report, skus: string[]): void {
   expect(Object.keys(report).sort()).toEqual(['dynamic', 'static']);
   for (const list of [report.dynamic, report.static]) {
     expect(list.map((s) => s.sku)).toEqual(skus);
     for (const s of list) {
-      expect(Object.keys(s).sort()).toEqual(SKU_KEYS);
+      expect(Object.keys(s).sort()).toEqual(OFFLINE_SKU_KEYS);
       expect(Object.keys(s.firstAlertAt).sort()).toEqual(['critical', 'notice', 'warning']);
       expect(typeof s.falseAlarm).toBe('boolean');
       // Units are conserved: what was sold and not cancelled is what left the stock.

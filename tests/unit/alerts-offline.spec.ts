@@ -3,6 +3,7 @@
  * results have the dynamic shape, and synthetic flop and spike scenarios. The policy over the repo's full
  * scenario traces (hero SKUs warned before their stockouts, no false alarms) is in tests/e2e/alerts-evaluate.
  */
+import { OFFLINE_SKU_KEYS } from '../support/offline-alerts';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -27,28 +28,10 @@ function load(file: string): { scenario: Scenario; events: TraceEvents } {
   return { scenario: parsed.scenario, events: trace.events };
 }
 
-const SHAPE_KEYS = [
-  'accepted',
-  'cancelledReturned',
-  'demanded',
-  'falseAlarm',
-  'finalAvailable',
-  'firstAlertAt',
-  'leadMinutes',
-  'lost',
-  'minAvailable',
-  'openingStock',
-  'sku',
-  'staticThreshold',
-  'stockoutAt',
-  'stockoutMinutes',
-  'tier',
-];
-
 function expectShape(result: OfflineResult, scenario: Scenario): void {
   expect(result.skus.map((s) => s.sku)).toEqual(scenario.skus.map((s) => s.code));
   for (const s of result.skus) {
-    expect(Object.keys(s).sort()).toEqual(SHAPE_KEYS);
+    expect(Object.keys(s).sort()).toEqual(OFFLINE_SKU_KEYS);
     expect(Object.keys(s.firstAlertAt).sort()).toEqual(['critical', 'notice', 'warning']);
     for (const at of [...Object.values(s.firstAlertAt), s.stockoutAt])
       if (at !== null) expect(Date.parse(at)).toBeGreaterThanOrEqual(scenario.startsAtMs);

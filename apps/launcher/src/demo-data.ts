@@ -18,7 +18,8 @@ export interface DemoUser {
 
 type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
 
-function client(apiUrl: string, token: string): Call {
+/** A JSON client for the public API, failing on any non-2xx (the demo loader's and the benchmark's). */
+export function apiClient(apiUrl: string, token: string): Call {
   return async (method, path, body) => {
     const res = await fetch(`${apiUrl}${path}`, {
       method,
@@ -68,7 +69,7 @@ export async function loadDemoMasterData(
   s: Scenario,
   log: (l: string) => void,
 ): Promise<void> {
-  const call = client(apiUrl, adminToken);
+  const call = apiClient(apiUrl, adminToken);
   for (const r of s.regions)
     await call('PUT', `/v1/regions/${r.code}`, { name: r.name, remote: r.remote, lat: r.lat, lon: r.lon });
   for (const w of s.warehouses) {
@@ -124,7 +125,7 @@ export async function ensureDemoUsers(
   file: string,
   s: Scenario | null,
 ): Promise<DemoUser[]> {
-  const call = client(apiUrl, adminToken);
+  const call = apiClient(apiUrl, adminToken);
   const known: DemoUser[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoUser[]) : [];
   const wanted: Omit<DemoUser, 'token' | 'id'>[] = [
     { name: 'Ops (demo)', role: 'ops' },

@@ -4,7 +4,17 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 
-export type Role = 'admin' | 'ops' | 'warehouse_lead' | 'supply_manager' | 'channel' | 'partner' | 'viewer';
+/** Every role (PRODUCT.md); the users table's CHECK lists the same. */
+export const ROLES = [
+  'admin',
+  'ops',
+  'warehouse_lead',
+  'supply_manager',
+  'channel',
+  'partner',
+  'viewer',
+] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Which holders of the role the task is for: a lead of this warehouse, the partner of this supplier, … */
 export interface TaskScope {

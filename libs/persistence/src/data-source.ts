@@ -1,12 +1,12 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations';
-import { entities } from './entities';
 
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities,
+    // No entities: every query is explicit SQL (the stock path above all), so the schema lives in migrations only.
+    entities: [],
     migrations,
     migrationsTableName: 'schema_migrations',
     synchronize: false,

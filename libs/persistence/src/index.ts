@@ -1,5 +1,4 @@
 export * from './data-source';
-export * from './entities';
 export * from './embedded-postgres';
 export * from './database.module';
 export * from './clock.repository';
@@ -8,3 +7,4 @@ export * from './outbox.repository';
 export * from './query';
 export * from './stock.repository';
 export * from './presale.repository';
+export * from './orders.repository';

@@ -1,4 +1,4 @@
-import type { Role } from '@peakstock/persistence';
+import type { Role } from '@peakstock/contracts';
 
 /** The signed-in caller, attached to the request by the auth guard. */
 export interface AuthUser {

@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError, ErrorCodes } from '@peakstock/domain';
-import type { Role } from '@peakstock/persistence';
+import type { Role } from '@peakstock/contracts';
 import type { AuthUser } from './auth-user';
 import { ALLOW_KEY, PUBLIC_KEY } from './decorators';
 import { TokenService } from './token.service';

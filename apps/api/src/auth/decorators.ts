@@ -1,5 +1,5 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Role } from '@peakstock/persistence';
+import type { Role } from '@peakstock/contracts';
 import type { AuthUser } from './auth-user';
 
 export const ALLOW_KEY = 'peakstock:allow';

@@ -15,6 +15,7 @@ import {
 import { workflowIds, workflowTypes, type OversoldOrderInput } from '@peakstock/contracts';
 import {
   applyLedger,
+  cancelOrder,
   enqueueOutbox,
   insertAudit,
   queryRows,
@@ -622,45 +623,15 @@ export class OrdersService {
     // An oversold order may still hold units of its other lines: cancelling it releases them too.
     if (order.status === 'accepted' || order.status === 'oversold') {
       const at = new Date(await this.clock.nowMs()).toISOString();
-      await this.db.transaction(async (tx) => {
-        const changed = await queryRows<{ id: string }>(
-          tx,
-          `UPDATE orders SET status = 'cancelled', cancelled_at = $2
-            WHERE id = $1 AND status IN ('accepted', 'oversold') RETURNING id`,
-          [orderId, at],
-        );
-        if (changed.length === 0) return; // a concurrent cancel won
-        // Presale lines give their capacity back; whatever arrivals had served them is released below.
-        const backlog = await queryRows<{ sku: string; qty: number; counts_against_cap: boolean }>(
-          tx,
-          'DELETE FROM presale_backlog WHERE order_id = $1 RETURNING sku, qty, counts_against_cap',
-          [orderId],
-        );
-        for (const b of backlog.filter((x) => x.counts_against_cap)) {
-          await tx.query('UPDATE presales SET accepted_units = accepted_units - $2 WHERE sku = $1', [
-            b.sku,
-            b.qty,
-          ]);
-        }
-        const served = await queryRows<{ warehouse: string; sku: string; qty: number }>(
-          tx,
-          'SELECT warehouse, sku, qty FROM order_allocations WHERE order_id = $1',
-          [orderId],
-        );
-        await applyLedger(
-          tx,
-          served.map((a) => ({
-            warehouse: a.warehouse,
-            sku: a.sku,
-            kind: 'release',
-            dReserved: -a.qty,
-            idempotencyKey: `order:${orderId}:release:${a.warehouse}:${a.sku}`,
-            actor: { kind: 'user', id: user.id },
-            cause: { orderId, reason: 'cancelled' },
-            at,
-          })),
-        );
-      });
+      await this.db.transaction((tx) =>
+        cancelOrder(tx, {
+          orderId,
+          from: ['accepted', 'oversold'],
+          at,
+          actor: { kind: 'user', id: user.id },
+          reason: 'cancelled',
+        }),
+      );
     }
     return this.find(orderId, user);
   }

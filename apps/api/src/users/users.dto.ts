@@ -11,7 +11,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { ROLES, type Role } from '@peakstock/persistence';
+import { ROLES, type Role } from '@peakstock/contracts';
 
 const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
