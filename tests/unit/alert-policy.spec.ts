@@ -152,6 +152,22 @@ describe('evaluateAlert', () => {
     expect(atFloor.reasons).toEqual(['at_stop_sell_floor']);
   });
 
+  it('is critical when the measured short-term rate runs out within the critical minutes, whatever the history', () => {
+    // The history-weighted forecast sees no stockout (one minute of history); the measured rate does.
+    const young = { ...base, available: 500, forecastUnits: 60, minutesToStockout: null, historyMinutes: 1 };
+    const e = evaluateAlert({ ...young, shortTermMinutesToStockout: 8 });
+    expect(e.level).toBe('critical');
+    expect(e.reasons).toEqual(['stockout_imminent']);
+    expect(e.numbers).toMatchObject({
+      minutesToStockout: null,
+      shortTermMinutesToStockout: 8,
+      historyMinutes: 1,
+    });
+    expect(evaluateAlert({ ...young, shortTermMinutesToStockout: 15 }).level).toBe('critical');
+    expect(evaluateAlert({ ...young, shortTermMinutesToStockout: 16 }).level).toBe('none');
+    expect(evaluateAlert({ ...young, shortTermMinutesToStockout: null }).level).toBe('none');
+  });
+
   it('raises a notice when consumption accelerates, not for flat demand or tiny volumes', () => {
     const plenty = { ...base, available: 10_000, forecastUnits: 300 };
     expect(evaluateAlert({ ...plenty, trendPerMinute: 2 }).level).toBe('notice');
@@ -169,6 +185,8 @@ describe('evaluateAlert', () => {
           trendPerMinute: num,
           forecastUnits: num,
           minutesToStockout: fc.option(num),
+          shortTermMinutesToStockout: fc.option(num),
+          historyMinutes: fc.option(num),
           fastestSupplyMinutes: fc.option(num),
           saleWindowEndMs: fc.option(num),
         }),
@@ -196,7 +214,12 @@ interface Minute {
 /** Runs minute by minute: attempts reserve from `available` (rejected beyond it), then the series is assessed. */
 function simulate(
   minutes: Minute[],
-  opts: { opening: number; policy: ReturnType<typeof resolveDynamicPolicy>; saleMinutes?: number },
+  opts: {
+    opening: number;
+    policy: ReturnType<typeof resolveDynamicPolicy>;
+    saleMinutes?: number;
+    priorRatePerMinute?: number;
+  },
 ) {
   let state: DemandState = createDemandState();
   let alert: AlertState | null = null;
@@ -219,6 +242,7 @@ function simulate(
       policy: opts.policy,
       saleWindowEndMs,
       fastestSupplyMinutes: 6 * 60,
+      priorRatePerMinute: opts.priorRatePerMinute,
     });
     const t = nextAlertState(alert, evaluation, opts.policy, nowMs);
     alert = t.alert;
@@ -251,6 +275,92 @@ describe('alerts over a simulated event', () => {
     expect(alert!.level).toBe('critical');
     expect(alert!.latestNumbers.velocityPerMinute).toBeGreaterThan(20);
     expect(log.filter((l) => l.action === 'open')).toHaveLength(1);
+  });
+});
+
+describe('alerts over the first minutes of a series (how much history the forecast rests on)', () => {
+  const tiers = fc.constantFrom(TIER_DEFAULTS.A, TIER_DEFAULTS.B, TIER_DEFAULTS.C);
+  const warned = (log: ReturnType<typeof simulate>['log']) =>
+    log.filter((l) => alertLevelRank(l.level) >= alertLevelRank('warning'));
+
+  it('a burst in the first minute, then a modest steady rate, raises no warning while stock covers it (property)', () => {
+    fc.assert(
+      fc.property(
+        tiers,
+        fc.integer({ min: 20, max: 400 }),
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 0, max: 10 }),
+        (policy, burst, burstMinutes, steady) => {
+          const minutes = Array.from({ length: 60 }, (_, i) => ({
+            orders: i < burstMinutes ? burst : steady,
+          }));
+          // Stock for 10 × the longest window at the steady rate, and for longer than any tier's critical
+          // minutes at the burst's own rate (faster than that, running out in minutes would be a fact).
+          const opening = 600 * steady + 20 * burst * burstMinutes;
+          const { log } = simulate(minutes, { opening, policy });
+          expect(warned(log)).toEqual([]);
+        },
+      ),
+      { numRuns: 20 },
+    );
+    // The shape of demo-small's LIPBALM: ~40 a minute for 8 minutes, then ~10; 1,500 units for 45 minutes.
+    const lipbalm = Array.from({ length: 45 }, (_, i) => ({ orders: i < 8 ? 40 : 10 }));
+    const { log } = simulate(lipbalm, { opening: 1500, policy: TIER_DEFAULTS.C });
+    expect(log.at(-1)!.available).toBeGreaterThan(750);
+    expect(warned(log)).toEqual([]);
+  });
+
+  it('a spike that sells out within minutes of a cold start is warned before it does (property)', () => {
+    fc.assert(
+      fc.property(
+        tiers,
+        fc.integer({ min: 10, max: 300 }),
+        fc.double({ min: 3, max: 10, noNaN: true }),
+        fc.constantFrom('flat', 'ramp', 'accelerating'),
+        (policy, rate, sellOutMinutes, shape) => {
+          const perMinute = (i: number) =>
+            shape === 'flat'
+              ? rate
+              : shape === 'ramp'
+                ? Math.round((rate * Math.min(3, i + 1)) / 3)
+                : Math.round(rate * (0.5 + 0.1 * i));
+          const minutes = Array.from({ length: 20 }, (_, i) => ({ orders: perMinute(i) }));
+          const { log } = simulate(minutes, { opening: Math.round(rate * sellOutMinutes), policy });
+          const stockout = log.find((l) => l.available === 0);
+          expect(stockout).toBeDefined();
+          const first = warned(log)[0];
+          expect(first).toBeDefined();
+          expect(first!.minute).toBeLessThan(stockout!.minute); // evaluated at minute ends: positive lead
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a flop (demand far below the planned rate) opens no alert at all (property)', () => {
+    fc.assert(
+      fc.property(
+        tiers,
+        fc.integer({ min: 20, max: 200 }),
+        fc.double({ min: 0, max: 0.05, noNaN: true }),
+        fc.integer({ min: 0, max: 3 }),
+        (policy, planned, share, cartsPerPlanned) => {
+          // Stock for three windows at the planned rate; buyers take a twentieth of it at most, and carts
+          // (up to 3 × the plan) do not turn into orders.
+          const actual = Math.floor(planned * share);
+          const minutes = Array.from({ length: 60 }, () => ({
+            orders: actual,
+            carts: planned * cartsPerPlanned,
+          }));
+          const opening = 3 * planned * policy.windowMinutes;
+          for (const priorRatePerMinute of [undefined, planned]) {
+            const { log } = simulate(minutes, { opening, policy, priorRatePerMinute });
+            expect(log.filter((l) => l.action === 'open')).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
 

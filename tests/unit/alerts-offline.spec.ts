@@ -232,6 +232,31 @@ describe('offline evaluation of synthetic scenarios', () => {
     });
   });
 
+  it('an opening burst on plenty of stock is no false alarm; a cold-start sell-out is warned ahead', () => {
+    // FLOP: 150 units in the first minute, then 3 a minute, on 3,000 in stock. SPIKE: 60 a minute from the
+    // first second on 400 (out within 7 minutes). Both hero SKUs (tier A: the most eager to warn).
+    const orders: { t: number; lines: { sku: string; qty: number }[] }[] = [];
+    const spread = (sku: string, minute: number, n: number) => {
+      for (let i = 0; i < n; i++)
+        orders.push({ t: minute * 60 + ((i + 0.5) * 60) / n, lines: [{ sku, qty: 1 }] });
+    };
+    for (let m = 0; m < 60; m++) {
+      spread('FLOP', m, m === 0 ? 150 : 3);
+      if (m < 10) spread('SPIKE', m, 60);
+    }
+    const scenario = synthetic({ FLOP: 3000, SPIKE: 400 }, { FLOP: 'A', SPIKE: 'A' });
+    const result = evaluateOffline(scenario, traceOf(orders), { policy: 'dynamic' });
+    const flop = result.skus.find((s) => s.sku === 'FLOP')!;
+    expect(flop.finalAvailable).toBe(3000 - 150 - 59 * 3);
+    expect(flop.firstAlertAt.warning).toBeNull();
+    expect(flop.firstAlertAt.critical).toBeNull();
+    expect(flop.falseAlarm).toBe(false);
+    const spike = result.skus.find((s) => s.sku === 'SPIKE')!;
+    expect(spike.stockoutAt).not.toBeNull();
+    expect(spike.leadMinutes).toBeGreaterThan(0);
+    expect(spike.falseAlarm).toBe(false);
+  });
+
   it('orders are all or nothing, kits take kit stock only, and cancels return units', () => {
     const scenario = synthetic({ SPIKE: 5, KIT: 3, FLOP: 100 }, {});
     const events = traceOf(

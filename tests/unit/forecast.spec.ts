@@ -113,6 +113,88 @@ describe('demand forecast (Holt, damped trend)', () => {
   });
 });
 
+describe('history the forecast rests on', () => {
+  it('does not seed the baseline or the medium-term rate from the first minute', () => {
+    const { state } = feed(createDemandState(), [200, ...flat(30, 5)]);
+    // The opening burst is one minute among 31 in the medium-term rate, and no quiet-time rate at all.
+    expect(state.meanRate).toBeCloseTo((200 + 30 * 5) / 31, 6);
+    expect(state.baseline).toBeLessThan(5);
+    expect(state.level).toBeLessThan(6); // Holt's level has long followed the steady rate
+  });
+
+  it('does not extrapolate one minute over an hour when weighted by history', () => {
+    const { state, endMs } = feed(createDemandState(), [37]);
+    const plain = forecastUnits(state, { nowMs: endMs, horizonMinutes: 60 });
+    const weighted = forecastUnits(state, { nowMs: endMs, horizonMinutes: 60, historyWeighted: true });
+    expect(plain.units).toBeCloseTo(37 * 60, 6); // what the measured rate alone says
+    expect(weighted.historyMinutes).toBe(1);
+    expect(weighted.velocityPerMinute).toBe(37); // the rate is measured ...
+    expect(weighted.perMinute[0]!).toBeGreaterThan(37 / 3); // ... and believed for about another minute,
+    expect(weighted.units).toBeLessThan(3 * 37); // not for an hour
+  });
+
+  it('reverts a young burst to a given prior rate, and to the data once there is history', () => {
+    const { state, endMs } = feed(createDemandState(), [60]);
+    const opts = { nowMs: endMs, horizonMinutes: 240, historyWeighted: true };
+    expect(forecastUnits(state, opts).perMinute[239]!).toBeLessThan(2); // default prior: the quiet baseline
+    const planned = forecastUnits(state, { ...opts, priorRatePerMinute: 20 });
+    expect(planned.meanRatePerMinute).toBeGreaterThan(19);
+    expect(planned.perMinute[239]!).toBeGreaterThan(19);
+    expect(planned.perMinute[239]!).toBeLessThan(21);
+    const later = feed(state, flat(600, 60), endMs);
+    const g = forecastUnits(later.state, { ...opts, nowMs: later.endMs, priorRatePerMinute: 20 });
+    expect(g.meanRatePerMinute).toBeCloseTo(60, 1);
+    expect(g.perMinute[239]!).toBeCloseTo(60, 1);
+  });
+
+  it('stays at or below the plain forecast and meets it with history (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 120 }),
+        (rate, opening, horizon) => {
+          // An arbitrary opening (none: steady from the start), then steady demand.
+          let { state, endMs } = feed(createDemandState(), opening);
+          let previous = 0;
+          for (const n of [1, 2, 5, 10, 20, 40, 80, 400]) {
+            ({ state, endMs } = feed(state, flat(n, rate), endMs));
+            const opts = { nowMs: endMs, horizonMinutes: horizon };
+            const plain = forecastUnits(state, opts).units;
+            const weighted = forecastUnits(state, { ...opts, historyWeighted: true }).units;
+            expect(weighted).toBeLessThanOrEqual(plain + 1e-6);
+            // Steady from the start: each minute of history makes the weighted forecast trust it more.
+            if (opening.length === 0) expect(weighted).toBeGreaterThanOrEqual(previous - 1e-6);
+            previous = weighted;
+          }
+          // 557 minutes of history and more: the two agree within 1 %.
+          const opts = { nowMs: endMs, horizonMinutes: horizon };
+          const plain = forecastUnits(state, opts).units;
+          const weighted = forecastUnits(state, { ...opts, historyWeighted: true }).units;
+          expect(Math.abs(weighted - plain)).toBeLessThanOrEqual(0.01 * plain + 1e-6);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('forecasts from states stored before these rules (seeded rates, or no meanRate at all)', () => {
+    const { state, endMs } = feed(createDemandState(), [37, 40, 42]);
+    const seeded: DemandState = { ...state, meanRate: 37, baseline: 37 };
+    const { meanRate: _dropped, ...rest } = state;
+    const withoutMean = JSON.parse(JSON.stringify(rest)) as DemandState;
+    for (const s of [seeded, withoutMean])
+      for (const historyWeighted of [false, true]) {
+        const f = forecastUnits(s, { nowMs: endMs + 90_000, horizonMinutes: 60, historyWeighted });
+        for (const x of [f.units, f.meanRatePerMinute, ...f.perMinute]) expect(Number.isFinite(x)).toBe(true);
+        expect(f.units).toBeGreaterThan(0);
+        const next = advanceDemand(observeDemand(s, { atMs: endMs + 30_000, units: 5 }), endMs + 2 * MIN);
+        expect(Number.isFinite(next.meanRate) && Number.isFinite(next.baseline)).toBe(true);
+        expect(JSON.parse(JSON.stringify(next))).toEqual(next);
+      }
+  });
+});
+
 describe('cart → order leading indicator', () => {
   // Varying cart adds; orders follow at conversion 0.5 three minutes later.
   const LAG = 3;
@@ -224,26 +306,44 @@ describe('demand state invariants', () => {
 
   it('keeps memory bounded, stays JSON-plain and never leaks NaN into a forecast', () => {
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 80 }), fc.integer({ min: 1, max: 240 }), (events, horizon) => {
-        let s = createDemandState();
-        let t = T0;
-        for (const e of events) {
-          t += e.dtMs;
-          if (e.kind === 'demand') s = observeDemand(s, { atMs: t, units: e.units });
-          else if (e.kind === 'cart') s = observeCartAdds(s, { atMs: t, units: e.units });
-          else if (e.kind === 'attempt')
-            s = observeOrderAttempt(s, { atMs: t, units: e.units, accepted: e.units > 100 });
-          else s = advanceDemand(s, t);
-        }
-        expect(s.recentDemand.length).toBeLessThanOrEqual(s.params.ringMinutes);
-        expect(s.recentCarts.length).toBe(s.recentDemand.length);
-        expect(JSON.parse(JSON.stringify(s))).toEqual(s);
-        const f = forecastUnits(s, { nowMs: t + 7_000, horizonMinutes: horizon, saleWindowEndMs: t + MIN });
-        expect(f.perMinute).toHaveLength(horizon);
-        for (const x of [f.units, f.velocityPerMinute, f.trendPerMinute, f.cartConversion, ...f.perMinute])
-          expect(Number.isFinite(x)).toBe(true);
-        expect(Math.min(...f.perMinute)).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.array(event, { maxLength: 80 }),
+        fc.integer({ min: 1, max: 240 }),
+        fc.option(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -5))),
+        (events, horizon, prior) => {
+          let s = createDemandState();
+          let t = T0;
+          for (const e of events) {
+            t += e.dtMs;
+            if (e.kind === 'demand') s = observeDemand(s, { atMs: t, units: e.units });
+            else if (e.kind === 'cart') s = observeCartAdds(s, { atMs: t, units: e.units });
+            else if (e.kind === 'attempt')
+              s = observeOrderAttempt(s, { atMs: t, units: e.units, accepted: e.units > 100 });
+            else s = advanceDemand(s, t);
+          }
+          expect(s.recentDemand.length).toBeLessThanOrEqual(s.params.ringMinutes);
+          expect(s.recentCarts.length).toBe(s.recentDemand.length);
+          expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+          const opts = { nowMs: t + 7_000, horizonMinutes: horizon, saleWindowEndMs: t + MIN };
+          for (const f of [
+            forecastUnits(s, opts),
+            forecastUnits(s, { ...opts, historyWeighted: true, priorRatePerMinute: prior }),
+          ]) {
+            expect(f.perMinute).toHaveLength(horizon);
+            for (const x of [
+              f.units,
+              f.velocityPerMinute,
+              f.trendPerMinute,
+              f.cartConversion,
+              f.meanRatePerMinute,
+              f.historyMinutes,
+              ...f.perMinute,
+            ])
+              expect(Number.isFinite(x)).toBe(true);
+            expect(Math.min(...f.perMinute)).toBeGreaterThanOrEqual(0);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -13,7 +13,7 @@ export type AlertReason =
   | 'below_k_forecast'
   /** warning: stockout predicted inside the sale window before the fastest supply can land. */
   | 'stockout_before_supply'
-  /** critical: minutes to stockout ≤ criticalMinutes. */
+  /** critical: minutes to stockout ≤ criticalMinutes (under the forecast or at the measured short-term rate). */
   | 'stockout_imminent'
   /** critical: available ≤ stop-sell floor. */
   | 'at_stop_sell_floor'
@@ -33,8 +33,19 @@ export interface AlertSignals {
   /** Cart adds per minute and the order rate they imply. */
   cartRatePerMinute?: number;
   cartImpliedPerMinute?: number;
-  /** Minutes until available (plus inbound) runs out under the forecast; null when not within the look-ahead. */
+  /**
+   * Minutes until available (plus inbound) runs out under the (history-weighted) forecast; null when not within
+   * the look-ahead.
+   */
   minutesToStockout?: number | null;
+  /**
+   * Minutes until available (plus inbound) runs out at the measured short-term rate (the plain forecast, not
+   * weighted by history: forecast.ts), looked at over the critical horizon only; null when not within it. It
+   * needs no history: a spike that sells out minutes after the start is critical at once.
+   */
+  shortTermMinutesToStockout?: number | null;
+  /** Closed minutes of demand history the forecast rests on (recorded with the numbers). */
+  historyMinutes?: number | null;
   /** Minutes until the fastest supply option (transfer or restock) can land; null when there is none. */
   fastestSupplyMinutes?: number | null;
   /** End of the sale window (sale event or live session), business ms; null when no sale is on. */
@@ -68,6 +79,8 @@ export interface AlertNumbers {
   cartRatePerMinute: number;
   cartImpliedPerMinute: number;
   minutesToStockout: number | null;
+  shortTermMinutesToStockout: number | null;
+  historyMinutes: number | null;
   fastestSupplyMinutes: number | null;
   saleWindowEndMs: number | null;
   /** Available at or above which the warning condition is clear (k × forecast, or the static threshold). */
@@ -116,7 +129,8 @@ function snapshot(policy: AlertPolicy): PolicySnapshot {
  * - dynamic: notice when consumption accelerates (trend ≥ noticeTrendRatio × velocity, velocity ≥
  *   noticeMinVelocity); warning when available < k × forecast(window), or (leadTimeAware) when the predicted
  *   stockout falls inside the sale window and before the fastest supply can land; critical when minutes to
- *   stockout ≤ criticalMinutes or available ≤ stop-sell floor;
+ *   stockout (under the forecast, or at the measured short-term rate) ≤ criticalMinutes or available ≤
+ *   stop-sell floor;
  * - static: warning when available < threshold; critical when available < criticalThreshold.
  * Non-finite inputs are treated as absent (0 for quantities, null for minutes).
  */
@@ -129,6 +143,9 @@ export function evaluateAlert(input: AlertEvaluationInput): AlertEvaluation {
   const forecast = nonNegative(input.forecastUnits);
   const mtsRaw = orNull(input.minutesToStockout);
   const mts = mtsRaw === null ? null : Math.max(0, mtsRaw);
+  const shortRaw = orNull(input.shortTermMinutesToStockout);
+  const shortMts = shortRaw === null ? null : Math.max(0, shortRaw);
+  const historyRaw = orNull(input.historyMinutes);
   const supplyRaw = orNull(input.fastestSupplyMinutes);
   const supply = supplyRaw === null ? null : Math.max(0, supplyRaw);
   const saleEnd = orNull(input.saleWindowEndMs);
@@ -151,7 +168,11 @@ export function evaluateAlert(input: AlertEvaluationInput): AlertEvaluation {
   } else {
     const floor = nonNegative(policy.stopSellFloor);
     warningThreshold = nonNegative(policy.k) * forecast;
-    if (mts !== null && mts <= nonNegative(policy.criticalMinutes)) raise('critical', 'stockout_imminent');
+    const criticalMinutes = nonNegative(policy.criticalMinutes);
+    // Either forecast suffices: the history-weighted one may be low on a cold start while the measured rate
+    // already empties the shelf within minutes (a fact, not an extrapolation over the window).
+    if ((mts !== null && mts <= criticalMinutes) || (shortMts !== null && shortMts <= criticalMinutes))
+      raise('critical', 'stockout_imminent');
     if (available <= floor) raise('critical', 'at_stop_sell_floor');
     if (available < warningThreshold) raise('warning', 'below_k_forecast');
     if (
@@ -181,6 +202,8 @@ export function evaluateAlert(input: AlertEvaluationInput): AlertEvaluation {
       cartRatePerMinute: nonNegative(input.cartRatePerMinute),
       cartImpliedPerMinute: nonNegative(input.cartImpliedPerMinute),
       minutesToStockout: mts,
+      shortTermMinutesToStockout: shortMts,
+      historyMinutes: historyRaw === null ? null : Math.max(0, historyRaw),
       fastestSupplyMinutes: supply,
       saleWindowEndMs: saleEnd,
       warningThreshold: nonNegative(warningThreshold),

@@ -84,9 +84,18 @@ export interface DemandState {
   /** Holt state: smoothed demand per minute and its trend (units/min per minute). */
   level: number;
   trend: number;
-  /** Slow, asymmetric EWMA of demand per minute (the quiet-time rate). */
+  /**
+   * Slow, asymmetric EWMA of demand per minute (the quiet-time rate). It starts at 0, not at the first minute:
+   * a session that opens the series is not quiet time, and the first minute is often its biggest burst.
+   */
   baseline: number;
-  /** Medium-term EWMA of demand per minute: what a burst reverts to over long horizons. */
+  /**
+   * Medium-term EWMA of demand per minute: what a burst reverts to over long horizons. While fewer than
+   * 1 / meanAlpha minutes have been seen it is their running mean (gain max(meanAlpha, 1 / n)), so every
+   * minute seen weighs the same instead of the first one standing for the whole EWMA; how far to trust it
+   * is `meanRateEvidence`. (States stored before this rule seeded it from the first minute; that seed fades
+   * like any old minute of an EWMA.)
+   */
   meanRate: number;
   /** EWMA of cart adds per minute. */
   cartLevel: number;
@@ -204,21 +213,27 @@ export function advanceDemand(state: DemandState, nowMs: number): DemandState {
 /** Mutates `s` (a private copy): pushes one closed minute and updates every estimate. */
 function closeBucket(s: DemandState, demand: number, carts: number): void {
   const p = s.params;
+  // The slow estimates are not seeded from the first minute (see `baseline` and `meanRate`): one minute,
+  // often the opening burst of a session, would otherwise stand for the quiet-time rate and for the rate of
+  // the next hour alike.
+  const baselineGain = demand > s.baseline ? p.baselineUp : p.baselineDown;
+  s.baseline += baselineGain * (demand - s.baseline);
+  const mean = finiteOr(s.meanRate, finiteOr(s.level, 0));
+  const meanGain = Math.max(
+    finiteOr(p.meanAlpha, DEFAULT_DEMAND_PARAMS.meanAlpha),
+    1 / (nonNegative(s.observedMinutes) + 1),
+  );
+  s.meanRate = mean + meanGain * (demand - mean);
   if (s.observedMinutes === 0) {
+    // The fast estimates may start from the first minute: they are what the next few minutes rest on.
     s.level = demand;
     s.trend = 0;
-    s.baseline = demand;
-    s.meanRate = demand;
     s.cartLevel = carts;
   } else {
     const prevLevel = s.level;
     const damped = p.phi * s.trend;
     s.level = Math.max(0, p.alpha * demand + (1 - p.alpha) * (prevLevel + damped));
     s.trend = p.beta * (s.level - prevLevel) + (1 - p.beta) * damped;
-    const g = demand > s.baseline ? p.baselineUp : p.baselineDown;
-    s.baseline += g * (demand - s.baseline);
-    const mean = finiteOr(s.meanRate, s.level);
-    s.meanRate = mean + finiteOr(p.meanAlpha, DEFAULT_DEMAND_PARAMS.meanAlpha) * (demand - mean);
     s.cartLevel += p.cartAlpha * (carts - s.cartLevel);
   }
   // Non-finite values become 0 and -0 becomes 0 (JSON round trips must be exact).
@@ -345,6 +360,16 @@ export function observeOrderAttempt(state: DemandState, obs: OrderAttemptObserva
 /** Records add-to-cart units (the leading indicator). */
 export function observeCartAdds(state: DemandState, obs: DemandObservation): DemandState {
   return addUnits(state, obs.atMs, obs.units, 'openCarts');
+}
+
+/**
+ * How far the medium-term rate rests on observed minutes, 0 … 1: the share of an EWMA's weight that n closed
+ * minutes carry, 1 − (1 − meanAlpha)^n (0 before the first minute, → 1 with history). The rest is what a
+ * history-weighted forecast takes from a prior.
+ */
+export function meanRateEvidence(state: DemandState): number {
+  const a = clamp(finiteOr(state.params?.meanAlpha, DEFAULT_DEMAND_PARAMS.meanAlpha), 0.001, 1);
+  return clamp(1 - Math.pow(1 - a, nonNegative(state.observedMinutes)), 0, 1);
 }
 
 /** Fraction (0 … 1) of the open minute elapsed at `nowMs`. */

@@ -3,8 +3,31 @@
  * rising spike is extrapolated but never to infinity), raised by the add-to-cart leading indicator (carts
  * already in the pipe convert with the learned conversion after the learned lag), reverting over long horizons
  * from a burst to the medium-term rate, and decaying to the baseline after the sale window ends.
+ *
+ * How much history a forecast rests on (`historyWeighted`, off by default). With n closed minutes a state
+ * knows the current rate (Holt's level needs only a few minutes) but hardly how long it lasts or what it
+ * reverts to: from one minute, a long window is that minute times the window (a first-minute burst of 37
+ * units read as 2,220 over the next hour). A history-weighted forecast therefore
+ * - reverts to w × meanRate + (1 − w) × prior instead of meanRate, where w = 1 − (1 − meanAlpha)^n is the
+ *   share of the medium-term EWMA's weight that observed minutes carry (`meanRateEvidence`) and the prior is
+ *   `priorRatePerMinute` (e.g. from a sale event's planned units or a longer history kept elsewhere), else
+ *   the baseline (the quiet-time rate: a burst with nothing behind it is assumed to end);
+ * - does not believe the current rate goes on for much longer than it has been seen: the reversion time
+ *   constant is min(reversionMinutes, n / ln 2). With no other knowledge the best guess for how much longer
+ *   something goes on is as long as it has gone on so far (the median; Gott's delta-t argument), and the
+ *   median of the exponential persistence assumed here is τ × ln 2.
+ * With history (n ≫ 1 / meanAlpha and n ≥ reversionMinutes × ln 2) both forecasts are the same. The plain
+ * forecast (the default) is what the measured rates imply: the one for the next few minutes ("about to run
+ * out", which must not wait for history) and for callers that want the point estimate; the alert rules that
+ * look far ahead (available against k × the window, a stockout before supply lands) use the weighted one.
  */
-import { advanceDemand, DEFAULT_DEMAND_PARAMS, type DemandState, openMinuteElapsed } from './demand-state';
+import {
+  advanceDemand,
+  DEFAULT_DEMAND_PARAMS,
+  type DemandState,
+  meanRateEvidence,
+  openMinuteElapsed,
+} from './demand-state';
 import { clamp, finiteOr, MINUTE_MS, nonNegative } from './num';
 
 /** Longest forecast horizon, minutes (a week): bounds the size of `perMinute`. */
@@ -21,6 +44,13 @@ export interface ForecastOptions {
   decayMinutes?: number;
   /** Largest weight (0 … 1) of the cart signal at full confidence (default 0.8). */
   maxCartWeight?: number;
+  /**
+   * History-weighted forecast only: medium-term demand per minute assumed for the history the series has not
+   * seen (module comment); defaults to the baseline.
+   */
+  priorRatePerMinute?: number | null;
+  /** Weigh the long-horizon forecast by the history it rests on (default false; module comment). */
+  historyWeighted?: boolean;
 }
 
 export interface DemandForecast {
@@ -40,6 +70,10 @@ export interface DemandForecast {
   cartLagMinutes: number;
   cartConfidence: number;
   baselinePerMinute: number;
+  /** The medium-term rate (units/min) that bursts revert to in this forecast. */
+  meanRatePerMinute: number;
+  /** Closed minutes of history the forecast rests on. */
+  historyMinutes: number;
 }
 
 export function forecastUnits(state: DemandState, options: ForecastOptions): DemandForecast {
@@ -53,11 +87,19 @@ export function forecastUnits(state: DemandState, options: ForecastOptions): Dem
   // Before any closed minute the level is 0, so a single early order is not read as a high rate.
   const level = Math.max(0, s.level * (1 - p.alpha * frac) + p.alpha * s.openDemand);
   const warmup = finiteOr(p.trendWarmupMinutes, DEFAULT_DEMAND_PARAMS.trendWarmupMinutes);
-  const trend = finiteOr(s.trend, 0) * (warmup > 0 ? Math.min(1, s.observedMinutes / warmup) : 1);
-  const meanRate = nonNegative(finiteOr(s.meanRate, level));
-  const reversion = finiteOr(p.reversionMinutes, DEFAULT_DEMAND_PARAMS.reversionMinutes);
+  const history = nonNegative(s.observedMinutes);
+  const trend = finiteOr(s.trend, 0) * (warmup > 0 ? Math.min(1, history / warmup) : 1);
   const cartNow = Math.max(0, s.cartLevel * (1 - p.cartAlpha * frac) + p.cartAlpha * s.openCarts);
   const baseline = nonNegative(options.baselinePerMinute ?? s.baseline);
+  // What bursts revert to, and how fast (module comment).
+  // Before the first closed minute the nowcast is the only measured rate.
+  const observedMean = history > 0 ? nonNegative(finiteOr(s.meanRate, level)) : level;
+  const weighted = options.historyWeighted === true;
+  const w = meanRateEvidence(s);
+  const prior = nonNegative(options.priorRatePerMinute ?? baseline);
+  const meanRate = weighted ? nonNegative(w * observedMean + (1 - w) * prior) : observedMean;
+  const fullReversion = finiteOr(p.reversionMinutes, DEFAULT_DEMAND_PARAMS.reversionMinutes);
+  const reversion = weighted ? Math.min(fullReversion, Math.max(1, history) / Math.LN2) : fullReversion;
   const decay = clamp(finiteOr(options.decayMinutes, 10), 0.1, 24 * 60);
   const cartWeight = clamp(finiteOr(options.maxCartWeight, 0.8), 0, 1) * clamp(s.cartConfidence, 0, 1);
   const endRaw = options.saleWindowEndMs;
@@ -105,5 +147,7 @@ export function forecastUnits(state: DemandState, options: ForecastOptions): Dem
     cartLagMinutes: s.cartLagMinutes,
     cartConfidence: s.cartConfidence,
     baselinePerMinute: baseline,
+    meanRatePerMinute: meanRate,
+    historyMinutes: history,
   };
 }
