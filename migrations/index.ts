@@ -9,6 +9,7 @@ import { LiveSessions1763830000000 } from './1763830000000-LiveSessions';
 import { Presale1763840000000 } from './1763840000000-Presale';
 import { OversoldOrders1763850000000 } from './1763850000000-OversoldOrders';
 import { ChannelWebhooks1763860000000 } from './1763860000000-ChannelWebhooks';
+import { OrderReturns1763870000000 } from './1763870000000-OrderReturns';
 
 export const migrations = [
   Foundation1763770000000,
@@ -21,4 +22,5 @@ export const migrations = [
   Presale1763840000000,
   OversoldOrders1763850000000,
   ChannelWebhooks1763860000000,
+  OrderReturns1763870000000,
 ];

@@ -1,3 +1,4 @@
+import { DomainError, ErrorCodes, notFound } from '@peakstock/domain';
 import { queryRows } from './query';
 import { applyLedger } from './stock.repository';
 
@@ -51,4 +52,102 @@ export async function cancelOrder(
     })),
   );
   return true;
+}
+
+/**
+ * The order cannot ship: it is not accepted (cancelled, oversold), or a line does not hold all its units yet
+ * (a presale line waiting for arrivals). A state conflict (409 through the API); a caller such as the
+ * picking-wave workflow leaves the order for a later wave instead of retrying.
+ */
+export class OrderNotShippableError extends DomainError {
+  override name = 'OrderNotShippableError';
+  constructor(
+    readonly orderId: string,
+    readonly orderStatus: string,
+    message: string,
+    /** Units each line still waits for. */
+    readonly waiting: { sku: string; qty: number }[] = [],
+  ) {
+    super(ErrorCodes.INVALID_STATE, message, undefined, {
+      orderId,
+      orderStatus,
+      ...(waiting.length ? { waiting } : {}),
+    });
+  }
+}
+
+export interface ShipmentResult {
+  orderId: string;
+  /** Business time the order shipped (the first call's, on a repeat). */
+  shippedAt: string;
+  /** False when the order had already shipped: nothing was changed. */
+  newlyShipped: boolean;
+  allocations: { warehouse: string; sku: string; qty: number }[];
+}
+
+/**
+ * Ships an accepted order: every allocation leaves its warehouse through a keyed `shipment` entry (on hand and
+ * reserved both drop by its units, available stays), the allocation records the units shipped (what a return
+ * is checked against) and the order becomes `shipped` at `at` (business time). Idempotent: an order already
+ * shipped is answered as it shipped. Must run inside the caller's transaction.
+ */
+export async function shipOrder(
+  tx: Queryable,
+  p: { orderId: string; at: string; actor: { kind: string; id: string } },
+): Promise<ShipmentResult> {
+  // The order row is the lock that serialises shipping, cancelling and returns of one order.
+  const [order] = await queryRows<{
+    status: string;
+    shipped_at: Date | null;
+    lines: { sku: string; qty: number }[];
+  }>(tx, 'SELECT status, shipped_at, lines FROM orders WHERE id = $1 FOR UPDATE', [p.orderId]);
+  if (!order) throw notFound('order');
+  const allocations = await queryRows<{ warehouse: string; sku: string; qty: number }>(
+    tx,
+    'SELECT warehouse, sku, qty FROM order_allocations WHERE order_id = $1 ORDER BY warehouse, sku',
+    [p.orderId],
+  );
+  if (order.status === 'shipped') {
+    return {
+      orderId: p.orderId,
+      shippedAt: order.shipped_at!.toISOString(),
+      newlyShipped: false,
+      allocations,
+    };
+  }
+  if (order.status !== 'accepted') {
+    throw new OrderNotShippableError(p.orderId, order.status, `a ${order.status} order cannot ship`);
+  }
+  // Presale lines hold only what arrivals have served so far; an order ships whole or not at all.
+  const waiting = order.lines
+    .map((l) => ({
+      sku: l.sku,
+      qty: l.qty - allocations.filter((a) => a.sku === l.sku).reduce((n, a) => n + a.qty, 0),
+    }))
+    .filter((w) => w.qty > 0);
+  if (waiting.length) {
+    throw new OrderNotShippableError(
+      p.orderId,
+      order.status,
+      `the order still waits for ${waiting.map((w) => `${w.qty} × ${w.sku}`).join(', ')} (presale)`,
+      waiting,
+    );
+  }
+  await applyLedger(
+    tx,
+    allocations.map((a) => ({
+      warehouse: a.warehouse,
+      sku: a.sku,
+      kind: 'shipment' as const,
+      dOnHand: -a.qty,
+      dReserved: -a.qty,
+      idempotencyKey: `order:${p.orderId}:ship:${a.warehouse}:${a.sku}`,
+      actor: p.actor,
+      cause: { orderId: p.orderId },
+      at: p.at,
+    })),
+  );
+  await tx.query('UPDATE order_allocations SET shipped = qty WHERE order_id = $1', [p.orderId]);
+  await tx.query(`UPDATE orders SET status = 'shipped', shipped_at = $2 WHERE id = $1`, [p.orderId, p.at]);
+  return { orderId: p.orderId, shippedAt: new Date(p.at).toISOString(), newlyShipped: true, allocations };
 }

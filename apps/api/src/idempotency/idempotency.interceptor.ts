@@ -3,6 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import {
   Injectable,
   SetMetadata,
+  createParamDecorator,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -26,6 +27,16 @@ export const SkipIdempotency = () => SetMetadata(SKIP_KEY, true);
  * so a replay answers without them.
  */
 export const IdempotencyRedact = (...fields: string[]) => SetMetadata(REDACT_KEY, fields);
+/**
+ * The request's Idempotency-Key (validated by the interceptor before the handler runs), for a handler that keys
+ * its own writes by it too. A custom decorator rather than @Headers, which would document the header as required.
+ */
+export const IdempotencyKey = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): string | undefined => {
+    const key = ctx.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'];
+    return typeof key === 'string' ? key : undefined;
+  },
+);
 const WAIT_FOR_TWIN_MS = 10_000;
 /** A pending key older than this belongs to a request whose process died; it may be taken over. */
 const ABANDONED_AFTER = '60 seconds';

@@ -3,7 +3,14 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
-import { CreateOrderDto, DemandSignalsDto, ListOrdersQuery, OrderBatchDto } from './orders.dto';
+import { IdempotencyKey } from '../idempotency/idempotency.interceptor';
+import {
+  CreateOrderDto,
+  DemandSignalsDto,
+  ListOrdersQuery,
+  OrderBatchDto,
+  OrderReturnDto,
+} from './orders.dto';
 import { DemandSignalsService } from './demand-signals.service';
 import { DecisionDto } from '../tasks/decision.dto';
 import { TasksService } from '../tasks/tasks.service';
@@ -72,6 +79,22 @@ export class OrdersController {
   @ApiOperation({ summary: 'Cancel and release (idempotent)' })
   cancel(@Param('id') id: string, @CurrentUser() user: AuthUser) {
     return this.orders.cancel(id, user);
+  }
+
+  @Post('orders/:id/returns')
+  @HttpCode(201)
+  @Allow('ops', 'warehouse_lead')
+  @ApiOperation({
+    summary:
+      'Units of a shipped order received back: restocked at the warehouse that shipped them, or scrapped (a lead: their warehouses only)',
+  })
+  returns(
+    @Param('id') id: string,
+    @Body() body: OrderReturnDto,
+    @CurrentUser() user: AuthUser,
+    @IdempotencyKey() idempotencyKey?: string,
+  ) {
+    return this.orders.returnOrder(id, body, user, idempotencyKey);
   }
 
   @Post('orders/:id/decision')

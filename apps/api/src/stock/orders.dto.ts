@@ -49,6 +49,23 @@ export class CreateOrderDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) liveSessionId?: string;
 }
 
+export class OrderReturnDto {
+  @ApiProperty({ type: [OrderLineDto], description: 'units received back, per SKU of the order' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  lines!: OrderLineDto[];
+  @ApiProperty({
+    enum: ['restock', 'scrap'],
+    description: 'after inspection: back to sellable stock, or received and written off',
+  })
+  @IsIn(['restock', 'scrap'])
+  disposition!: 'restock' | 'scrap';
+}
+
 export class ListOrdersQuery extends ListQuery {
   @IsOptional() @Matches(CODE) channel?: string;
   @IsOptional() @IsIn(['accepted', 'cancelled', 'shipped', 'oversold']) status?: string;

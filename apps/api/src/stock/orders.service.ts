@@ -19,7 +19,9 @@ import {
   enqueueOutbox,
   insertAudit,
   queryRows,
+  serveBacklog,
   StockUnavailableError,
+  type LedgerEntry,
 } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
@@ -31,7 +33,7 @@ import { MasterDataLookup } from '../master-data/master-data.lookup';
 import { OutboxService } from '../outbox/outbox.service';
 import { ReservationBatcher } from './reservation-batcher';
 import { GeoService } from './geo.service';
-import { CreateOrderDto, type ListOrdersQuery } from './orders.dto';
+import { CreateOrderDto, type ListOrdersQuery, type OrderReturnDto } from './orders.dto';
 
 /** How long a code known to exist is not asked again. */
 const KNOWN_CODE_MS = 10_000;
@@ -73,6 +75,23 @@ export interface OrderView {
   liveSessionId: string | null;
   createdAt: string;
   cancelledAt: string | null;
+  shippedAt: string | null;
+  /** Units received back after shipping, oldest first. */
+  returns: (OrderReturnPiece & { at: string })[];
+}
+
+/** Units of one SKU received back at one of the warehouses that shipped them. */
+export interface OrderReturnPiece {
+  sku: string;
+  warehouse: string;
+  qty: number;
+  disposition: 'restock' | 'scrap';
+}
+
+export interface OrderReturnResult {
+  orderId: string;
+  returns: OrderReturnPiece[];
+  order: OrderView;
 }
 
 /** (warehouse, SKU) order, the order every path locks stock rows and session locks in. */
@@ -97,6 +116,14 @@ function mergeAllocations(parts: Allocation[]): Allocation[] {
     else merged.set(key, { ...p });
   }
   return [...merged.values()];
+}
+
+/** A stored return is the same request when it returned the same units of each SKU with the same disposition. */
+function sameReturn(earlier: OrderReturnPiece[], dto: OrderReturnDto): boolean {
+  if (earlier.some((e) => e.disposition !== dto.disposition)) return false;
+  const totals = new Map<string, number>();
+  for (const e of earlier) totals.set(e.sku, (totals.get(e.sku) ?? 0) + e.qty);
+  return totals.size === dto.lines.length && dto.lines.every((l) => totals.get(l.sku) === l.qty);
 }
 
 const canonicalHash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
@@ -636,6 +663,186 @@ export class OrdersService {
     return this.find(orderId, user);
   }
 
+  /**
+   * Units of a shipped order received back (PRODUCT.md "Returns after the event"). Each line goes back to the
+   * warehouses that shipped it, filling their allocations in warehouse order, never beyond what they shipped
+   * less what came back before: checked with the order row locked, and refused by the database too. `restock`
+   * puts the units back on hand (serving the SKU's presale backlog first, as any arrival does); `scrap` records
+   * them received and then written off (a `return` entry and an `adjustment` entry, the level unchanged).
+   * A lead records returns to their own warehouses only. With an Idempotency-Key the ledger entries are keyed
+   * by it, so a retry after a lost answer finds the first return instead of recording a second.
+   */
+  async returnOrder(
+    orderId: string,
+    dto: OrderReturnDto,
+    user: AuthUser,
+    idempotencyKey?: string,
+  ): Promise<OrderReturnResult> {
+    const order = await this.find(orderId, user);
+    // The stored id, not the path's spelling of it: the keys below must not depend on the client's letter case.
+    const id = order.id;
+    const own = user.role === 'warehouse_lead' ? user.warehouses : null;
+    const shippedFrom = [...new Set(order.allocations.map((a) => a.warehouse))];
+    if (own && !shippedFrom.some((w) => own.includes(w))) {
+      throw new DomainError(
+        ErrorCodes.FORBIDDEN,
+        `this order ships from ${shippedFrom.join(', ') || 'no warehouse'}; you may record returns for ${own.join(', ')} only`,
+      );
+    }
+    if (own) {
+      const elsewhere = dto.lines.filter(
+        (l) =>
+          order.allocations.some((a) => a.sku === l.sku) &&
+          !order.allocations.some((a) => a.sku === l.sku && own.includes(a.warehouse)),
+      );
+      if (elsewhere.length) {
+        throw new DomainError(
+          ErrorCodes.FORBIDDEN,
+          `${elsewhere.map((l) => l.sku).join(', ')} shipped from another warehouse; you may record returns for ${own.join(', ')} only`,
+        );
+      }
+    }
+    if (order.status !== 'shipped') {
+      throw new DomainError(
+        ErrorCodes.INVALID_STATE,
+        `only a shipped order takes returns; this one is ${order.status}`,
+        undefined,
+        { orderStatus: order.status },
+      );
+    }
+    const errors: FieldError[] = [];
+    const seen = new Map<string, number>();
+    dto.lines.forEach((l, i) => {
+      if (seen.has(l.sku))
+        errors.push({ field: `lines[${i}].sku`, reason: `duplicate of lines[${seen.get(l.sku)}]` });
+      else if (!order.allocations.some((a) => a.sku === l.sku))
+        errors.push({ field: `lines[${i}].sku`, reason: 'not shipped with this order' });
+      if (!seen.has(l.sku)) seen.set(l.sku, i);
+    });
+    if (errors.length) throw validationFailed(errors);
+
+    const at = new Date(await this.clock.nowMs()).toISOString();
+    const requestKey = `order-return:${id}:${idempotencyKey ? `${user.id}:${idempotencyKey}` : randomUUID()}`;
+    const actor = { kind: 'user', id: user.id };
+    const returns = await this.db.transaction(async (tx) => {
+      const [locked] = await queryRows<{ status: string }>(
+        tx,
+        'SELECT status FROM orders WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      if (locked?.status !== 'shipped')
+        throw new DomainError(ErrorCodes.INVALID_STATE, 'only a shipped order takes returns');
+      if (idempotencyKey) {
+        const earlier = await queryRows<OrderReturnPiece>(
+          tx,
+          `SELECT sku, warehouse, qty, disposition FROM order_returns WHERE order_id = $1 AND request_key = $2
+            ORDER BY sku, warehouse`,
+          [id, requestKey],
+        );
+        if (earlier.length) {
+          if (!sameReturn(earlier, dto)) {
+            throw new DomainError(
+              ErrorCodes.IDEMPOTENCY_CONFLICT,
+              'this Idempotency-Key was used for another return of this order',
+            );
+          }
+          return earlier;
+        }
+      }
+      const held = await queryRows<{ warehouse: string; sku: string; shipped: number; returned: number }>(
+        tx,
+        `SELECT warehouse, sku, shipped, returned FROM order_allocations WHERE order_id = $1
+          ORDER BY warehouse, sku`,
+        [id],
+      );
+      const pieces: OrderReturnPiece[] = [];
+      dto.lines.forEach((l, i) => {
+        const from = held.filter((h) => h.sku === l.sku && (!own || own.includes(h.warehouse)));
+        const shipped = from.reduce((n, h) => n + h.shipped, 0);
+        const left = from.reduce((n, h) => n + h.shipped - h.returned, 0);
+        if (l.qty > left) {
+          const where = own ? ` from ${own.join(', ')}` : '';
+          errors.push({
+            field: `lines[${i}].qty`,
+            reason: `exceeds the ${left} units left to return (${shipped} shipped${where}, ${shipped - left} returned)`,
+          });
+          return;
+        }
+        let rest = l.qty;
+        for (const h of from) {
+          const take = Math.min(rest, h.shipped - h.returned);
+          if (take <= 0) continue;
+          pieces.push({ sku: l.sku, warehouse: h.warehouse, qty: take, disposition: dto.disposition });
+          rest -= take;
+        }
+      });
+      if (errors.length) throw validationFailed(errors);
+      pieces.sort((x, y) => (x.sku < y.sku ? -1 : x.sku > y.sku ? 1 : byPosition(x, y)));
+
+      const entries: LedgerEntry[] = [];
+      for (const p of pieces) {
+        const key = `${requestKey}:${p.warehouse}:${p.sku}`;
+        const [row] = await queryRows<{ id: string }>(
+          tx,
+          `INSERT INTO order_returns (order_id, warehouse, sku, qty, disposition, request_key, idempotency_key,
+                                      actor_kind, actor_id, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+          [id, p.warehouse, p.sku, p.qty, p.disposition, requestKey, key, actor.kind, actor.id, at],
+        );
+        await tx.query(
+          'UPDATE order_allocations SET returned = returned + $4 WHERE order_id = $1 AND warehouse = $2 AND sku = $3',
+          [id, p.warehouse, p.sku, p.qty],
+        );
+        const cause = { orderId: id, returnId: row!.id, disposition: p.disposition };
+        entries.push({
+          warehouse: p.warehouse,
+          sku: p.sku,
+          kind: 'return',
+          dOnHand: p.qty,
+          idempotencyKey: `${key}:return`,
+          actor,
+          cause,
+          at,
+        });
+        // Received, then written off: the ledger shows both, and the level does not move.
+        if (p.disposition === 'scrap') {
+          entries.push({
+            warehouse: p.warehouse,
+            sku: p.sku,
+            kind: 'adjustment',
+            dOnHand: -p.qty,
+            idempotencyKey: `${key}:scrap`,
+            actor,
+            cause: { ...cause, reason: 'scrap' },
+            at,
+          });
+        }
+      }
+      await applyLedger(tx, entries);
+      if (dto.disposition === 'restock') {
+        for (const p of [...pieces].sort(byPosition)) {
+          await serveBacklog(tx, {
+            warehouse: p.warehouse,
+            sku: p.sku,
+            arrivalKey: `${requestKey}:${p.warehouse}:${p.sku}:return`,
+            at,
+            actor,
+          });
+        }
+      }
+      await insertAudit(tx, {
+        at,
+        actor: { kind: 'user', id: user.id, name: user.name, role: user.role },
+        action: 'order.returned',
+        target: { kind: 'order', id },
+        data: { disposition: dto.disposition, returns: pieces },
+        idempotencyKey: `order.returned:${requestKey}`,
+      });
+      return pieces;
+    });
+    return { orderId: id, returns, order: await this.find(id, user) };
+  }
+
   /** Another channel's order is not found (404), never forbidden: its existence is not the caller's business. */
   async find(orderId: string, user: AuthUser): Promise<OrderView> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orderId))
@@ -678,12 +885,17 @@ export class OrdersService {
       created_at: Date;
       created_key: string;
       cancelled_at: Date | null;
+      shipped_at: Date | null;
+      returns: (OrderReturnPiece & { at: string })[] | null;
     }[] = await this.db.query(
       `SELECT o.*, o.created_at::text AS created_key,
               (SELECT json_agg(json_build_object('warehouse', a.warehouse, 'sku', a.sku, 'qty', a.qty) ORDER BY a.warehouse, a.sku)
                  FROM order_allocations a WHERE a.order_id = o.id) AS allocations,
               (SELECT json_agg(json_build_object('sku', b.sku, 'qty', b.qty, 'served', b.served, 'shipBy', b.ship_by) ORDER BY b.id)
-                 FROM presale_backlog b WHERE b.order_id = o.id) AS presale_lines
+                 FROM presale_backlog b WHERE b.order_id = o.id) AS presale_lines,
+              (SELECT json_agg(json_build_object('sku', r.sku, 'warehouse', r.warehouse, 'qty', r.qty,
+                                                 'disposition', r.disposition, 'at', r.created_at) ORDER BY r.created_at, r.id)
+                 FROM order_returns r WHERE r.order_id = o.id) AS returns
          FROM orders o
         WHERE ($1::uuid IS NULL OR o.id = $1) AND ($2::text IS NULL OR o.channel = $2) AND ($3::text IS NULL OR o.status = $3)
           AND ($4::text IS NULL OR o.lines @> jsonb_build_array(jsonb_build_object('sku', $4::text)))
@@ -720,6 +932,8 @@ export class OrdersService {
         liveSessionId: r.live_session_id,
         createdAt: r.created_at.toISOString(),
         cancelledAt: r.cancelled_at?.toISOString() ?? null,
+        shippedAt: r.shipped_at?.toISOString() ?? null,
+        returns: (r.returns ?? []).map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
       })),
       nextCursor: page.nextCursor,
     };
