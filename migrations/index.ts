@@ -10,6 +10,7 @@ import { Presale1763840000000 } from './1763840000000-Presale';
 import { OversoldOrders1763850000000 } from './1763850000000-OversoldOrders';
 import { ChannelWebhooks1763860000000 } from './1763860000000-ChannelWebhooks';
 import { OrderReturns1763870000000 } from './1763870000000-OrderReturns';
+import { Alerts1763880000000 } from './1763880000000-Alerts';
 
 export const migrations = [
   Foundation1763770000000,
@@ -23,4 +24,5 @@ export const migrations = [
   OversoldOrders1763850000000,
   ChannelWebhooks1763860000000,
   OrderReturns1763870000000,
+  Alerts1763880000000,
 ];

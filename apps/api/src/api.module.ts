@@ -19,6 +19,10 @@ import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { AuditController } from './audit/audit.controller';
+import { AlertEngine } from './alerts/alert-engine.service';
+import { AlertPoliciesService } from './alerts/alert-policies.service';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsService } from './alerts/alerts.service';
 import { SubscriptionsController } from './notifications/subscriptions.controller';
 import { OutboxService } from './outbox/outbox.service';
 import { ProgressEventsService } from './sse/progress-events.service';
@@ -73,6 +77,7 @@ export class ApiModule {
         StockController,
         OrdersController,
         LiveSessionsController,
+        AlertsController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },
@@ -91,6 +96,9 @@ export class ApiModule {
         SellablePublisher,
         OrdersService,
         StockService,
+        AlertPoliciesService,
+        AlertEngine,
+        AlertsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -48,9 +48,13 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('PeakStock <noreply@peakstock.local>'),
   CONSOLE_URL: z.string().url().default('http://127.0.0.1:3000'),
   SELLABLE_PUSH_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  /** 0 keeps the alert engine from running on its own (tests that call its passes themselves). */
+  ALERT_ENGINE: flag,
 });
 
 export interface AppConfig {
+  /** Whether the alert engine runs passes by itself (kicks and its poll); passes can always be called. */
+  alertEngine: { autoRun: boolean };
   nodeEnv: 'development' | 'test' | 'production';
   host: string;
   port: number;
@@ -127,5 +131,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
     notify: { smtpUrl: e.SMTP_URL, mailFrom: e.MAIL_FROM, consoleUrl: e.CONSOLE_URL.replace(/\/$/, '') },
     sellablePushMs: e.SELLABLE_PUSH_MS,
+    alertEngine: { autoRun: e.ALERT_ENGINE ?? true },
   };
 }

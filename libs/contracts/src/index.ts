@@ -5,3 +5,4 @@ export * from './tasks';
 export * from './notifications';
 export * from './live-session';
 export * from './oversold';
+export * from './alerts';

@@ -31,6 +31,9 @@ export const workflowTypes = {
   probe: 'probeWorkflow',
   liveSession: 'liveSessionWorkflow',
   oversoldOrder: 'oversoldOrderWorkflow',
+  alertNotify: 'alertNotifyWorkflow',
+  restock: 'restockWorkflow',
+  transfer: 'transferWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
@@ -38,4 +41,9 @@ export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,
   liveSession: (sessionId: string) => `live-session:${sessionId}`,
   oversoldOrder: (orderId: string) => `oversold:${orderId}`,
+  /** One notification per alert and level reached (or `resolved`). */
+  alertNotify: (alertId: string, level: string) => `alert-notify:${alertId}:${level}`,
+  /** Keyed on the need (API.md): a second alert for the same need joins the running workflow. */
+  restock: (sku: string, warehouse: string) => `restock:${sku}:${warehouse}`,
+  transfer: (sku: string, toWarehouse: string) => `transfer:${sku}:${toWarehouse}`,
 };

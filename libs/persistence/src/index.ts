@@ -8,3 +8,4 @@ export * from './query';
 export * from './stock.repository';
 export * from './presale.repository';
 export * from './orders.repository';
+export * from './holds.repository';

@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
 import type { DemandSignalsDto } from './orders.dto';
+import { AlertEngine } from '../alerts/alert-engine.service';
 
 @Injectable()
 export class DemandSignalsService {
@@ -13,6 +14,7 @@ export class DemandSignalsService {
     private readonly db: DataSource,
     private readonly clock: ClockService,
     private readonly lookup: MasterDataLookup,
+    private readonly alerts: AlertEngine,
   ) {}
 
   /** Stores a batch of add-to-cart signals once per (channel, batchId); a repeat is accepted and ignored. */
@@ -34,7 +36,7 @@ export class DemandSignalsService {
     });
     if (errors.length) throw validationFailed(errors);
     const now = new Date(await this.clock.nowMs()).toISOString();
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const claimed = await queryRows<{ batch_id: string }>(
         tx,
         `INSERT INTO demand_signal_batches (channel, batch_id, signals) VALUES ($1, $2, $3)
@@ -55,5 +57,7 @@ export class DemandSignalsService {
       );
       return { batchId: dto.batchId, accepted: dto.signals.length, duplicate: false };
     });
+    if (!result.duplicate) this.alerts.kick();
+    return result;
   }
 }

@@ -34,6 +34,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { ReservationBatcher } from './reservation-batcher';
 import { GeoService } from './geo.service';
 import { CreateOrderDto, type ListOrdersQuery, type OrderReturnDto } from './orders.dto';
+import { AlertEngine } from '../alerts/alert-engine.service';
 
 /** How long a code known to exist is not asked again. */
 const KNOWN_CODE_MS = 10_000;
@@ -152,6 +153,7 @@ export class OrdersService {
     private readonly geo: GeoService,
     private readonly outbox: OutboxService,
     private readonly batcher: ReservationBatcher,
+    private readonly alerts: AlertEngine,
   ) {}
 
   /**
@@ -640,6 +642,8 @@ export class OrdersService {
       `INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id) VALUES ${rows.join(', ')}`,
       params,
     );
+    // Debounced: a pass runs once this (and its transaction, if any) has had time to commit; the poll backs it up.
+    this.alerts.kick();
   }
 
   /** Idempotent: a cancelled order answers as cancelled; a shipped one cannot be cancelled (409). */

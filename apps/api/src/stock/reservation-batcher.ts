@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Allocation } from '@peakstock/domain';
 import { applyLedger, queryRows, type LedgerEntry } from '@peakstock/persistence';
+import { AlertEngine } from '../alerts/alert-engine.service';
 
 /** One plain order (pool stock only) waiting for the next group commit. */
 export interface BatchOrder {
@@ -51,7 +52,10 @@ export class ReservationBatcher {
   private queue: Pending[] = [];
   private flushing = false;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly alerts: AlertEngine,
+  ) {}
 
   submit(order: BatchOrder): Promise<BatchOutcome> {
     return new Promise((resolve) => {
@@ -79,6 +83,7 @@ export class ReservationBatcher {
           outcomes = batch.map(() => ({ kind: 'retry' }));
         }
         batch.forEach((p, i) => p.resolve(outcomes[i]!));
+        this.alerts.kick();
       }
     } finally {
       this.flushing = false;

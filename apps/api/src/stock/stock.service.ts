@@ -15,6 +15,7 @@ import {
 import { workflowIds, workflowTypes, type OversoldOrderInput } from '@peakstock/contracts';
 import {
   applyLedger,
+  releaseHold,
   enqueueOutbox,
   insertAudit,
   queryRows,
@@ -29,6 +30,7 @@ import { MasterDataLookup } from '../master-data/master-data.lookup';
 import { OutboxService } from '../outbox/outbox.service';
 import { OVERSOLD_SLA_MINUTES } from './orders.service';
 import type { AdjustmentDto, CountDto, LedgerQuery } from './orders.dto';
+import { AlertEngine } from '../alerts/alert-engine.service';
 
 export interface ShortfallOrder {
   orderId: string;
@@ -72,6 +74,7 @@ export class StockService {
     private readonly clock: ClockService,
     private readonly lookup: MasterDataLookup,
     private readonly outbox: OutboxService,
+    private readonly alerts: AlertEngine,
   ) {}
 
   levels(filter: { sku?: string; warehouse?: string }) {
@@ -399,6 +402,7 @@ export class StockService {
     });
     if (!outcome.replay) {
       this.outbox.kick(); // a shortfall may have started oversold-order tasks
+      this.alerts.kick(); // stock moved: alerts re-evaluate (a receipt may resolve one)
       return outcome.result;
     }
     const rows: { request_hash: string; response_body: T }[] = await this.db.query(
@@ -487,6 +491,25 @@ export class StockService {
     user: AuthUser,
   ): Promise<{ orders: ShortfallOrder[]; locks: { sessionId: string; qty: number }[] }> {
     const locks: { sessionId: string; qty: number }[] = [];
+    // A stop-sell hold is unsold stock kept back from the channels: the first thing a missing unit can be.
+    const holds = await queryRows<{ id: string; qty: number }>(
+      tx,
+      `SELECT id, qty FROM stock_holds WHERE warehouse = $1 AND sku = $2 AND status = 'active' FOR UPDATE`,
+      [dto.warehouse, dto.sku],
+    );
+    for (const hold of holds) {
+      if (deficit <= 0) break;
+      const take = Math.min(deficit, hold.qty);
+      await releaseHold(tx, {
+        holdId: hold.id,
+        qty: take,
+        key: `shortfall:${dto.key}`,
+        at,
+        actor: { kind: 'user', id: user.id },
+        reason: 'stock shortfall',
+      });
+      deficit -= take;
+    }
     const sessions = await queryRows<{ session_id: string; remaining: number }>(
       tx,
       `SELECT l.session_id, l.locked - l.used - l.returned AS remaining

@@ -3,3 +3,4 @@ export * from './evaluate';
 export * from './state-machine';
 export * from './assess';
 export * from './offline';
+export * from './supply-decision';

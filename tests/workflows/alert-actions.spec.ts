@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { rebaseClock } from '@peakstock/domain';
+import { writeClock } from '@peakstock/persistence';
+import { AlertEngine } from '../../apps/api/src/alerts/alert-engine.service';
+import { ClockService } from '../../apps/api/src/clock/clock.service';
+import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
+import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { eventually, startTestWorker, temporalEnv } from '../support/worker';
+
+const MINUTE = 60_000;
+const T0 = Date.parse('2026-11-11T20:00:00Z');
+
+describe('alert actions run as workflows through the outbox (real dev server)', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  const taskQueue = `alerts-${randomBytes(4).toString('hex')}`;
+  let ops: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    worker = await startTestWorker(db, taskQueue);
+    api = await startTestApi(db, {
+      ...temporalEnv(taskQueue),
+      RATE_LIMIT_PER_SECOND: '100000',
+      RATE_LIMIT_BURST: '100000',
+      ALERT_ENGINE: '1',
+    });
+    await seedScopes(api);
+    await api.call('PUT', '/v1/skus/WF', { body: { name: 'hero', unitCost: 5, unitPrice: 20, tier: 'A' } });
+    ops = (await createUser(api, { name: 'Ops', role: 'ops' })).token;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await worker?.close();
+    await db?.drop();
+  });
+
+  const at = async (minute: number) => {
+    const service = api.app.get(ClockService);
+    await writeClock(
+      api.app.get(DataSource),
+      rebaseClock(await service.current(), Date.now(), 0.001, T0 + minute * MINUTE),
+    );
+    (service as unknown as { cached?: unknown }).cached = undefined;
+  };
+  const settle = async () => {
+    let ran = 0;
+    for (let i = 0; i < 200 && ran < 2; i++) {
+      if ((await api.app.get(AlertEngine).pass()).ran) ran++;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('a network-wide shortage starts the restock workflow and the alert notification, both tracked', async () => {
+    await at(0);
+    const adj = await api.call('POST', '/v1/stock/adjustments', {
+      body: { warehouse: 'HZ1', sku: 'WF', qty: 40, reason: 'opening', idempotencyKey: 'wf-open' },
+    });
+    expect(adj.status).toBe(201);
+    for (let m = 0; m < 4; m++) {
+      await at(m);
+      const batch = await api.call('POST', '/v1/orders/batch', {
+        token: ops,
+        body: {
+          orders: Array.from({ length: 6 }, () => ({
+            channel: 'douyin',
+            externalId: `wf-${++seq}`,
+            region: 'ZJ',
+            lines: [{ sku: 'WF', qty: 1 }],
+          })),
+        },
+      });
+      expect(batch.status).toBe(200);
+      await settle();
+    }
+    const alerts = (await api.call('GET', '/v1/alerts?sku=WF&status=open')).body.items as {
+      id: string;
+      warehouse: string | null;
+      decisions: { action: string; workflowId?: string }[];
+    }[];
+    const restock = alerts.flatMap((a) => a.decisions).find((d) => d.action === 'restock');
+    expect(restock?.workflowId).toBe('restock:WF:HZ1');
+
+    const progress = await eventually(
+      async () => (await api.call('GET', `/v1/workflows/${encodeURIComponent('restock:WF:HZ1')}`)).body,
+      (p) => p?.status === 'completed',
+      30_000,
+    );
+    expect(progress).toMatchObject({
+      kind: 'restock',
+      stage: 'requested',
+      startedBy: { kind: 'alert' },
+      subject: { sku: 'WF', warehouses: ['HZ1'] },
+      data: { schemaVersion: 1, sku: 'WF', warehouse: 'HZ1', need: expect.any(Number) },
+    });
+    const alert = alerts.find((a) => a.decisions.some((d) => d.action === 'restock'))!;
+    expect(progress.startedBy.id).toBe(alert.id);
+    const detail = (await api.call('GET', `/v1/alerts/${alert.id}`)).body;
+    expect(detail.workflows).toEqual([
+      expect.objectContaining({ workflowId: 'restock:WF:HZ1', status: 'completed', stage: 'requested' }),
+    ]);
+
+    // The notification of the level reached ran to completion (no subscriber here: nothing to send).
+    const temporal = api.app.get(TemporalService).client;
+    const notifyIds = (
+      await api.app
+        .get(DataSource)
+        .query(`SELECT workflow_id FROM outbox WHERE workflow_id LIKE $1`, [`alert-notify:${alert.id}:%`])
+    ).map((r: { workflow_id: string }) => r.workflow_id);
+    expect(notifyIds.length).toBeGreaterThan(0);
+    for (const id of notifyIds)
+      await expect(temporal.workflow.getHandle(id).result()).resolves.toMatchObject({ failed: 0 });
+  }, 90_000);
+});
