@@ -1,4 +1,5 @@
 /** Every activity implementation class; the worker registers their methods by name. */
+import { SuggestionActivitiesImpl } from './alerts/suggestions.activities';
 import { AuditActivitiesImpl } from './audit/audit.activities';
 import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
@@ -15,6 +16,7 @@ export {
   ProbeActivitiesImpl,
   ProjectionActivitiesImpl,
   TaskActivitiesImpl,
+  SuggestionActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -25,4 +27,5 @@ export const activityProviders = [
   NotificationActivitiesImpl,
   LiveSessionActivitiesImpl,
   OversoldActivitiesImpl,
+  SuggestionActivitiesImpl,
 ];

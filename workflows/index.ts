@@ -5,3 +5,4 @@ export { liveSessionWorkflow } from './live-session/live-session.workflow';
 export { oversoldOrderWorkflow } from './oversold-order/oversold-order.workflow';
 export { alertNotifyWorkflow } from './alerts/alert-notify.workflow';
 export { restockWorkflow, transferWorkflow } from './alerts/supply-requests.workflow';
+export { presaleSuggestionWorkflow, kitBuildSuggestionWorkflow } from './alerts/suggestions.workflow';

@@ -43,3 +43,53 @@ export interface SupplyRequestResult {
   schemaVersion: 1;
   outcome: 'recorded';
 }
+
+/** Supply cannot land within the sale window: ops may open presale for the expected shortfall instead of losing it. */
+export interface PresaleSuggestionInput {
+  sku: string;
+  alertId: string;
+  expectedShortfall: number;
+  /** Business instants (ISO): when the fastest supply lands, and the ship-by date a presale would promise. */
+  earliestSupplyAt: string;
+  maxUnits: number;
+  shipBy: string;
+  clock: BusinessClock;
+  startedBy: ProgressActor;
+  /** Business minutes ops have before the suggestion goes to the supply manager. */
+  slaMinutes: number;
+}
+
+/** A kit is short while its components can still build some: the supply manager may pre-pack more. */
+export interface KitBuildSuggestionInput {
+  kitSku: string;
+  /** Where to build; null for a network-wide alert (the builder chooses). */
+  warehouse: string | null;
+  qty: number;
+  need: number;
+  buildable: number;
+  alertId: string;
+  clock: BusinessClock;
+  startedBy: ProgressActor;
+  slaMinutes: number;
+}
+
+export interface SuggestionResult {
+  outcome: 'accepted' | 'rejected' | 'expired';
+  /** The quantity accepted (the suggestion's, or the decider's smaller or larger one). */
+  qty?: number;
+}
+
+export interface SuggestionActivities {
+  /**
+   * Opens presale for the SKU so that `maxUnits` more units can be accepted from now (idempotent per workflow:
+   * a retry changes nothing twice). Returns the presale's cap after it.
+   */
+  openPresaleFromSuggestion(input: {
+    sku: string;
+    maxUnits: number;
+    shipBy: string;
+    at: string;
+    actor: string;
+    workflowId: string;
+  }): Promise<{ maxUnits: number }>;
+}

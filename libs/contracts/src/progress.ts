@@ -2,7 +2,14 @@
  * The one progress shape every workflow exposes: through its `progress` query, in the PostgreSQL projection
  * (written by an activity at every stage change) and in the SSE stream. JSON-plain; times are business time.
  */
-export type WorkflowKind = 'probe' | 'live_session' | 'oversold_order' | 'restock' | 'transfer';
+export type WorkflowKind =
+  | 'probe'
+  | 'live_session'
+  | 'oversold_order'
+  | 'restock'
+  | 'transfer'
+  | 'presale_suggestion'
+  | 'kit_build_suggestion';
 
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -34,6 +34,8 @@ export const workflowTypes = {
   alertNotify: 'alertNotifyWorkflow',
   restock: 'restockWorkflow',
   transfer: 'transferWorkflow',
+  presaleSuggestion: 'presaleSuggestionWorkflow',
+  kitBuildSuggestion: 'kitBuildSuggestionWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
@@ -46,4 +48,7 @@ export const workflowIds = {
   /** Keyed on the need (API.md): a second alert for the same need joins the running workflow. */
   restock: (sku: string, warehouse: string) => `restock:${sku}:${warehouse}`,
   transfer: (sku: string, toWarehouse: string) => `transfer:${sku}:${toWarehouse}`,
+  presaleSuggestion: (sku: string) => `presale-suggestion:${sku}`,
+  kitBuildSuggestion: (kitSku: string, warehouse: string | null) =>
+    `kit-build-suggestion:${kitSku}:${warehouse ?? 'network'}`,
 };

@@ -10,6 +10,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@peakstock/config';
 import {
   type AlertNotifyInput,
+  type KitBuildSuggestionInput,
+  type PresaleSuggestionInput,
   type RestockRequestInput,
   type TransferRequestInput,
   workflowIds,
@@ -66,6 +68,8 @@ const DEBOUNCE_MS = 250;
 const POLL_MS = 2_000;
 const NETWORK = '';
 const MINUTE_MS = 60_000;
+/** Business minutes a person has to answer a presale or kit-build suggestion before it escalates or expires. */
+const SUGGESTION_SLA_MINUTES = 30;
 
 /** The stored state of a series' alert: the state machine's, plus the alert row it mirrors. */
 type StoredAlert = AlertState & { id: string };
@@ -805,16 +809,43 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     alertId: string,
     level: OpenAlertLevel,
     d: SupplyDecision,
-  ): Promise<string | 'paused' | null> {
-    if (d.action !== 'transfer' && d.action !== 'restock') return null;
+  ): Promise<string | 'paused'> {
     if (ctx.paused) return 'paused';
     const clock = await this.clock.current();
     const startedBy = { kind: 'alert' as const, id: alertId };
     const reason = `${level} alert on ${sc.sku}`;
     let workflowId: string;
     let workflowType: string;
-    let input: RestockRequestInput | TransferRequestInput;
-    if (d.action === 'transfer') {
+    let input: RestockRequestInput | TransferRequestInput | PresaleSuggestionInput | KitBuildSuggestionInput;
+    if (d.action === 'presale_suggestion') {
+      workflowId = workflowIds.presaleSuggestion(sc.sku);
+      workflowType = workflowTypes.presaleSuggestion;
+      input = {
+        sku: sc.sku,
+        alertId,
+        expectedShortfall: d.expectedShortfall,
+        earliestSupplyAt: d.earliestSupplyAt,
+        maxUnits: d.maxUnits,
+        shipBy: d.shipBy,
+        clock,
+        startedBy,
+        slaMinutes: SUGGESTION_SLA_MINUTES,
+      };
+    } else if (d.action === 'kit_build_suggestion') {
+      workflowId = workflowIds.kitBuildSuggestion(sc.sku, d.warehouse);
+      workflowType = workflowTypes.kitBuildSuggestion;
+      input = {
+        kitSku: sc.sku,
+        warehouse: d.warehouse,
+        qty: d.qty,
+        need: d.need,
+        buildable: d.buildable,
+        alertId,
+        clock,
+        startedBy,
+        slaMinutes: SUGGESTION_SLA_MINUTES,
+      };
+    } else if (d.action === 'transfer') {
       workflowId = workflowIds.transfer(sc.sku, d.toWarehouse);
       workflowType = workflowTypes.transfer;
       input = {
