@@ -89,7 +89,7 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     await put('/v1/warehouses/HZ1', { name: 'Hangzhou DC', region: 'ZJ' });
     await put('/v1/warehouses/GZ1', { name: 'Guangzhou DC', region: 'GD' });
     await put('/v1/transit-lanes/GZ1/HZ1', { hours: 20 });
-    for (const sku of ['LIP', 'FLOOR', 'FLOOR2', 'SCARCE', 'EXT', 'PAUSE'])
+    for (const sku of ['LIP', 'FLOOR', 'FLOOR2', 'SCARCE', 'EXT', 'PAUSE', 'PLANNED', 'UNPLANNED'])
       await put(`/v1/skus/${sku}`, { name: sku, unitCost: 10, unitPrice: 30, tier: 'A' });
     await put('/v1/skus/QUIET', { name: 'quiet', unitCost: 10, unitPrice: 30, tier: 'C' });
     await put('/v1/channels/douyin', { name: 'douyin' });
@@ -314,6 +314,29 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
       `SELECT count(*)::int AS n FROM outbox WHERE workflow_id LIKE 'alert-notify:%'`,
     );
     expect(n).toBeGreaterThan(0);
+  });
+
+  it("a running sale event's plan lets the first minutes warn where thin history alone would not", async () => {
+    await put('/v1/sale-events/D11', {
+      name: 'Double 11',
+      startsAt: new Date(T0 + 90 * MINUTE).toISOString(),
+      endsAt: new Date(T0 + 150 * MINUTE).toISOString(),
+      channels: ['douyin'],
+      skus: [{ sku: 'PLANNED', forecastUnits: 6000 }], // 100 units a minute planned
+    });
+    for (const sku of ['PLANNED', 'UNPLANNED']) expect((await adjust('HZ1', sku, 1000)).status).toBe(201);
+    await at(90);
+    for (const sku of ['PLANNED', 'UNPLANNED']) expect((await orders(sku, 20)).status).toBe(200);
+    await settle();
+    await at(91);
+    await settle();
+    const planned = await alertsOf('PLANNED', '&status=open');
+    expect(planned.map((a) => a.level)).toContain('warning');
+    expect(planned.flatMap((a) => a.triggers.map((t) => t.numbers.forecastUnits)).some((f) => f > 500)).toBe(
+      true,
+    );
+    // Same sales, no plan: one minute of 20 units is not yet a trend worth a warning on 980 units.
+    expect(await alertsOf('UNPLANNED', '&status=open')).toEqual([]);
   });
 
   it('with automation paused, alerts still open and notify but start no workflow', async () => {

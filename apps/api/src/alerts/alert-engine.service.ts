@@ -102,6 +102,8 @@ interface SkuContext {
   levels: Map<string, StockLevel>;
   held: Map<string, number>;
   saleWindowEndMs: number | null;
+  /** Units per minute the running sale events plan for the SKU (their forecast over their length); null if none. */
+  plannedRatePerMinute: number | null;
   demandToSaleEnd: number;
   kitBuildable: Map<string, number> | null;
 }
@@ -387,10 +389,12 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     );
     const now = iso(ctx.nowMs);
     // The sale window: the latest end among sale events with this SKU and live sessions locking it, now on.
-    const [windowRow] = await queryRows<{ ends_at: Date | null; forecast_units: number | null }>(
+    const [windowRow] = await queryRows<{ ends_at: Date | null; planned_rate: number | null }>(
       tx,
-      `SELECT max(ends_at) AS ends_at, sum(forecast_units)::int AS forecast_units FROM (
-         SELECT e.ends_at, s.forecast_units FROM sale_events e JOIN sale_event_skus s ON s.sale_event = e.code
+      `SELECT max(ends_at) AS ends_at, sum(planned_rate)::float8 AS planned_rate FROM (
+         SELECT e.ends_at,
+                s.forecast_units / greatest(1, extract(epoch FROM e.ends_at - e.starts_at) / 60) AS planned_rate
+           FROM sale_events e JOIN sale_event_skus s ON s.sale_event = e.code
           WHERE s.sku = $1 AND e.starts_at <= $2 AND e.ends_at > $2
          UNION ALL
          SELECT ls.ends_at, NULL FROM live_sessions ls JOIN live_session_locks l ON l.session_id = ls.id
@@ -425,6 +429,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       levels,
       held: new Map(holds.map((h) => [h.warehouse, h.qty])),
       saleWindowEndMs: windowRow?.ends_at ? windowRow.ends_at.getTime() : null,
+      plannedRatePerMinute: windowRow?.planned_rate ?? null,
       demandToSaleEnd: 0,
       kitBuildable,
     };
@@ -515,6 +520,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       const l = sc.levels.get(w);
       return (l ? l.available : 0) + (sc.held.get(w) ?? 0);
     };
+    const networkSupply = warehouses.reduce((s, w) => s + supplyAvailable(w), 0);
     for (const w of warehouses) {
       const others = warehouses.filter((x) => x !== w && (sc.levels.get(x)?.available ?? 0) > 0);
       const lanes = others.map((x) => this.laneHours(ctx, x, w)).filter((h): h is number => h !== null);
@@ -526,18 +532,23 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
           policy: sc.policy,
           saleWindowEndMs: sc.saleWindowEndMs,
           fastestSupplyMinutes: lanes.length ? Math.min(...lanes) * 60 : null,
+          // The plan is network-wide: a warehouse expects its share of it, by the stock it holds.
+          priorRatePerMinute:
+            sc.plannedRatePerMinute === null || networkSupply <= 0
+              ? null
+              : (sc.plannedRatePerMinute * supplyAvailable(w)) / networkSupply,
         }),
       );
     }
-    const networkAvailable = warehouses.reduce((s, w) => s + supplyAvailable(w), 0);
     assessments.set(
       NETWORK,
       assessSeries(stateOf(NETWORK), {
         nowMs: ctx.nowMs,
-        available: networkAvailable,
+        available: networkSupply,
         policy: sc.policy,
         saleWindowEndMs: sc.saleWindowEndMs,
         fastestSupplyMinutes: null,
+        priorRatePerMinute: sc.plannedRatePerMinute,
       }),
     );
     if (sc.saleWindowEndMs !== null) {
