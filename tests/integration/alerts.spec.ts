@@ -339,6 +339,52 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     expect(await alertsOf('UNPLANNED', '&status=open')).toEqual([]);
   });
 
+  it('two API replicas on one database count every order attempt once and keep one alert per series', async () => {
+    const second = await startTestApi(db, {
+      RATE_LIMIT_PER_SECOND: '100000',
+      RATE_LIMIT_BURST: '100000',
+      ALERT_ENGINE: '1',
+      BOOTSTRAP_ADMIN_TOKEN: api.adminToken, // one deployment, one admin
+    });
+    try {
+      await put('/v1/skus/TWIN', { name: 'twin', unitCost: 10, unitPrice: 30, tier: 'A' });
+      expect((await adjust('HZ1', 'TWIN', 60)).status).toBe(201);
+      let sent = 0;
+      for (let m = 0; m < 4; m++) {
+        await at(100 + m);
+        await Promise.all(
+          [api, second].flatMap((replica) =>
+            Array.from({ length: 6 }, () => {
+              sent++;
+              return replica.call('POST', '/v1/orders', {
+                token: ops,
+                body: {
+                  channel: 'douyin',
+                  externalId: ext('twin'),
+                  region: 'ZJ',
+                  lines: [{ sku: 'TWIN', qty: 1 }],
+                },
+              });
+            }),
+          ),
+        );
+        // Both replicas' engines race for the passes; either may run any of them.
+        await Promise.all([settle(), second.app.get(AlertEngine).pass()]);
+      }
+      await settle();
+      const [network] = await ds().query(
+        `SELECT (demand->>'totalDemandUnits')::int AS units FROM alert_series WHERE sku = 'TWIN' AND warehouse = ''`,
+      );
+      expect(network.units).toBe(sent);
+      const open = await alertsOf('TWIN', '&status=open');
+      expect(open.length).toBeGreaterThan(0);
+      const series = open.map((a) => a.warehouse ?? 'network');
+      expect(new Set(series).size).toBe(series.length);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('with automation paused, alerts still open and notify but start no workflow', async () => {
     expect((await api.call('PUT', '/v1/automation', { token: ops, body: { paused: true } })).status).toBe(
       403,
