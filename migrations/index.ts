@@ -11,6 +11,7 @@ import { OversoldOrders1763850000000 } from './1763850000000-OversoldOrders';
 import { ChannelWebhooks1763860000000 } from './1763860000000-ChannelWebhooks';
 import { OrderReturns1763870000000 } from './1763870000000-OrderReturns';
 import { Alerts1763880000000 } from './1763880000000-Alerts';
+import { InboundArrivals1763885000000 } from './1763885000000-InboundArrivals';
 
 export const migrations = [
   Foundation1763770000000,
@@ -25,4 +26,5 @@ export const migrations = [
   ChannelWebhooks1763860000000,
   OrderReturns1763870000000,
   Alerts1763880000000,
+  InboundArrivals1763885000000,
 ];

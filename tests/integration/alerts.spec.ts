@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { rebaseClock } from '@peakstock/domain';
-import { verifyLedger, writeClock } from '@peakstock/persistence';
+import { expectArrival, verifyLedger, writeClock } from '@peakstock/persistence';
 import { AlertEngine } from '../../apps/api/src/alerts/alert-engine.service';
 import { ClockService } from '../../apps/api/src/clock/clock.service';
 import { createUser, startTestApi, type TestApi } from '../support/api';
@@ -89,7 +89,18 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     await put('/v1/warehouses/HZ1', { name: 'Hangzhou DC', region: 'ZJ' });
     await put('/v1/warehouses/GZ1', { name: 'Guangzhou DC', region: 'GD' });
     await put('/v1/transit-lanes/GZ1/HZ1', { hours: 20 });
-    for (const sku of ['LIP', 'FLOOR', 'FLOOR2', 'SCARCE', 'EXT', 'PAUSE', 'PLANNED', 'UNPLANNED'])
+    for (const sku of [
+      'LIP',
+      'FLOOR',
+      'FLOOR2',
+      'SCARCE',
+      'EXT',
+      'PAUSE',
+      'PLANNED',
+      'UNPLANNED',
+      'ARRIVING',
+      'NOTCOMING',
+    ])
       await put(`/v1/skus/${sku}`, { name: sku, unitCost: 10, unitPrice: 30, tier: 'A' });
     await put('/v1/skus/QUIET', { name: 'quiet', unitCost: 10, unitPrice: 30, tier: 'C' });
     await put('/v1/channels/douyin', { name: 'douyin' });
@@ -337,6 +348,28 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     );
     // Same sales, no plan: one minute of 20 units is not yet a trend worth a warning on 980 units.
     expect(await alertsOf('UNPLANNED', '&status=open')).toEqual([]);
+  });
+
+  it('a confirmed arrival before the stockout keeps a selling SKU out of critical', async () => {
+    await at(120);
+    for (const sku of ['ARRIVING', 'NOTCOMING']) expect((await adjust('HZ1', sku, 40)).status).toBe(201);
+    // As a confirmed purchase order records it: 2,000 units at HZ1 in three minutes.
+    await expectArrival(ds(), {
+      workflowId: 'restock:ARRIVING:HZ1',
+      kind: 'restock',
+      warehouse: 'HZ1',
+      sku: 'ARRIVING',
+      expected: 2000,
+      eta: new Date(T0 + 123 * MINUTE).toISOString(),
+    });
+    for (let m = 0; m < 2; m++) {
+      await at(120 + m);
+      for (const sku of ['ARRIVING', 'NOTCOMING']) expect((await orders(sku, 8)).status).toBe(200);
+      await settle();
+    }
+    const levels = async (sku: string) => (await alertsOf(sku, '&warehouse=HZ1')).map((a) => a.level);
+    expect(await levels('NOTCOMING')).toEqual(['critical']);
+    expect(await levels('ARRIVING')).not.toContain('critical');
   });
 
   it('two API replicas on one database count every order attempt once and keep one alert per series', async () => {

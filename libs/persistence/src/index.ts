@@ -9,3 +9,4 @@ export * from './stock.repository';
 export * from './presale.repository';
 export * from './orders.repository';
 export * from './holds.repository';
+export * from './arrivals.repository';

@@ -44,6 +44,8 @@ import {
 } from '@peakstock/domain';
 import {
   enqueueOutbox,
+  type ExpectedArrival,
+  expectedArrivals,
   insertAudit,
   MANUAL_RELEASE,
   placeStopSellHold,
@@ -106,6 +108,8 @@ interface SkuContext {
   plannedRatePerMinute: number | null;
   demandToSaleEnd: number;
   kitBuildable: Map<string, number> | null;
+  /** Confirmed arrivals with their ETA (restocks, transfers): supply the stockout estimate counts on. */
+  arrivals: ExpectedArrival[];
 }
 
 export interface AlertView {
@@ -432,6 +436,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       plannedRatePerMinute: windowRow?.planned_rate ?? null,
       demandToSaleEnd: 0,
       kitBuildable,
+      arrivals: await expectedArrivals(tx, sku),
     };
   }
 
@@ -521,6 +526,11 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       return (l ? l.available : 0) + (sc.held.get(w) ?? 0);
     };
     const networkSupply = warehouses.reduce((s, w) => s + supplyAvailable(w), 0);
+    // Transfers between the SKU's own warehouses move supply around the network; only the rest adds to it.
+    const inboundAt = (w: string) =>
+      sc.arrivals
+        .filter((a) => (w === NETWORK ? a.kind !== 'transfer' : a.warehouse === w))
+        .map((a) => ({ qty: a.outstanding, etaMs: Date.parse(a.eta) }));
     for (const w of warehouses) {
       const others = warehouses.filter((x) => x !== w && (sc.levels.get(x)?.available ?? 0) > 0);
       const lanes = others.map((x) => this.laneHours(ctx, x, w)).filter((h): h is number => h !== null);
@@ -531,6 +541,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
           available: supplyAvailable(w),
           policy: sc.policy,
           saleWindowEndMs: sc.saleWindowEndMs,
+          inbound: inboundAt(w),
           fastestSupplyMinutes: lanes.length ? Math.min(...lanes) * 60 : null,
           // The plan is network-wide: a warehouse expects its share of it, by the stock it holds.
           priorRatePerMinute:
@@ -547,6 +558,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         available: networkSupply,
         policy: sc.policy,
         saleWindowEndMs: sc.saleWindowEndMs,
+        inbound: inboundAt(NETWORK),
         fastestSupplyMinutes: null,
         priorRatePerMinute: sc.plannedRatePerMinute,
       }),
