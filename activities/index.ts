@@ -7,6 +7,7 @@ import { OversoldActivitiesImpl } from './orders/oversold.activities';
 import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
 import { TaskActivitiesImpl } from './tasks/tasks.activities';
+import { TransferActivitiesImpl } from './transfers/transfer.activities';
 
 export {
   AuditActivitiesImpl,
@@ -17,6 +18,7 @@ export {
   ProjectionActivitiesImpl,
   TaskActivitiesImpl,
   SuggestionActivitiesImpl,
+  TransferActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -28,4 +30,5 @@ export const activityProviders = [
   LiveSessionActivitiesImpl,
   OversoldActivitiesImpl,
   SuggestionActivitiesImpl,
+  TransferActivitiesImpl,
 ];

@@ -12,6 +12,7 @@ import { ChannelWebhooks1763860000000 } from './1763860000000-ChannelWebhooks';
 import { OrderReturns1763870000000 } from './1763870000000-OrderReturns';
 import { Alerts1763880000000 } from './1763880000000-Alerts';
 import { InboundArrivals1763885000000 } from './1763885000000-InboundArrivals';
+import { Transfers1763900000000 } from './1763900000000-Transfers';
 
 export const migrations = [
   Foundation1763770000000,
@@ -27,4 +28,5 @@ export const migrations = [
   OrderReturns1763870000000,
   Alerts1763880000000,
   InboundArrivals1763885000000,
+  Transfers1763900000000,
 ];

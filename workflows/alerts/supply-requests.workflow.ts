@@ -4,7 +4,7 @@
  * (supplier, approvals, dispatch, receipts) replace these bodies; `schemaVersion` in the input tells the
  * versions apart, and these bodies complete at once, so no open history ever meets the later code.
  */
-import type { RestockRequestInput, SupplyRequestResult, TransferRequestInput } from '@peakstock/contracts';
+import type { RestockRequestInput, SupplyRequestResult } from '@peakstock/contracts';
 import { BusinessTime } from '../shared/business-time';
 import { ProgressTracker } from '../shared/progress';
 
@@ -22,29 +22,6 @@ export async function restockWorkflow(input: RestockRequestInput): Promise<Suppl
     warehouse: input.warehouse,
     need: input.need,
     urgency: input.urgency,
-    reason: input.reason,
-    numbers: input.numbers,
-  });
-  return { schemaVersion: 1, outcome: 'recorded' };
-}
-
-export async function transferWorkflow(input: TransferRequestInput): Promise<SupplyRequestResult> {
-  const time = new BusinessTime(input.clock);
-  const progress = new ProgressTracker(time, {
-    kind: 'transfer',
-    steps: ['requested'],
-    startedBy: input.startedBy,
-    subject: {
-      sku: input.sku,
-      warehouses: input.fromWarehouse ? [input.fromWarehouse, input.toWarehouse] : [input.toWarehouse],
-    },
-  });
-  await progress.finish('completed', 'requested', {
-    schemaVersion: input.schemaVersion,
-    sku: input.sku,
-    fromWarehouse: input.fromWarehouse,
-    toWarehouse: input.toWarehouse,
-    qty: input.qty,
     reason: input.reason,
     numbers: input.numbers,
   });

@@ -23,6 +23,8 @@ import { AlertEngine } from './alerts/alert-engine.service';
 import { AlertPoliciesService } from './alerts/alert-policies.service';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
+import { TransfersController } from './transfers/transfers.controller';
+import { TransfersService } from './transfers/transfers.service';
 import { SubscriptionsController } from './notifications/subscriptions.controller';
 import { OutboxService } from './outbox/outbox.service';
 import { ProgressEventsService } from './sse/progress-events.service';
@@ -78,6 +80,7 @@ export class ApiModule {
         OrdersController,
         LiveSessionsController,
         AlertsController,
+        TransfersController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },
@@ -99,6 +102,7 @@ export class ApiModule {
         AlertPoliciesService,
         AlertEngine,
         AlertsService,
+        TransfersService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -6,3 +6,4 @@ export * from './notifications';
 export * from './live-session';
 export * from './oversold';
 export * from './alerts';
+export * from './transfer';

@@ -4,6 +4,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { decisionUpdate, type DecisionResult, type TaskRecord, type TaskScope } from '@peakstock/contracts';
 import { DomainError, ErrorCodes, notFound } from '@peakstock/domain';
@@ -106,6 +107,8 @@ export class TasksService {
     workflowId: string,
     user: AuthUser,
     input: { approve: boolean; comment?: string; qty?: number; taskKey?: string },
+    /** Routes whose table also lets admin decide (e.g. a transfer's approval) say so here. */
+    opts: { adminMay?: boolean } = {},
   ): Promise<DecisionResult> {
     const rows: TaskRow[] = await this.db.query(
       `SELECT *, due_at::text AS due_key FROM tasks WHERE workflow_id = $1 ${input.taskKey ? 'AND id = $2' : ''}
@@ -121,7 +124,7 @@ export class TasksService {
       if (exists.length === 0) throw notFound('workflow');
       throw new DomainError(ErrorCodes.INVALID_STATE, 'this workflow is not waiting for a decision');
     }
-    if (!isForCaller(task, user)) {
+    if (!(opts.adminMay && user.role === 'admin') && !isForCaller(task, user)) {
       throw new DomainError(
         ErrorCodes.FORBIDDEN,
         `this decision is for ${task.role}${task.scope.warehouse ? ` of ${task.scope.warehouse}` : ''}`,
@@ -130,31 +133,38 @@ export class TasksService {
     if (task.status !== 'open')
       throw new DomainError(ErrorCodes.INVALID_STATE, `the task is already ${task.status}`);
     const notAfterMs = Date.now() + DECISION_DEADLINE_MS - 500;
+    return this.executeUpdate(workflowId, decisionUpdate, {
+      taskId: task.id,
+      approve: input.approve,
+      comment: input.comment,
+      qty: input.qty,
+      actor: { id: user.id, name: user.name, role: user.role },
+      notAfterMs,
+    });
+  }
+
+  /**
+   * Runs a Temporal update with a validator and maps its outcomes to the API's answers: refused by the
+   * validator → 409 (422 when the workflow calls it VALIDATION), no worker in time → 503, finished → 409.
+   * Nothing reaches the history on a refusal. `arg.notAfterMs` must be the caller's deadline.
+   */
+  async executeUpdate<R, A extends { notAfterMs: number }>(
+    workflowId: string,
+    update: UpdateDefinition<R, [A]>,
+    arg: A,
+  ): Promise<R> {
     try {
       return await this.temporal.call(
-        () =>
-          this.temporal.client.workflow.getHandle(workflowId).executeUpdate(decisionUpdate, {
-            args: [
-              {
-                taskId: task.id,
-                approve: input.approve,
-                comment: input.comment,
-                qty: input.qty,
-                actor: { id: user.id, name: user.name, role: user.role },
-                notAfterMs,
-              },
-            ],
-          }),
+        () => this.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] }),
         DECISION_DEADLINE_MS,
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
-        const type = (err.cause as { type?: string } | undefined)?.type;
-        if (type === 'DEADLINE_PASSED') throw workerUnavailable();
-        throw new DomainError(
-          ErrorCodes.INVALID_STATE,
-          (err.cause as Error | undefined)?.message ?? 'decision refused',
-        );
+        const cause = err.cause as { type?: string; message?: string } | undefined;
+        if (cause?.type === 'DEADLINE_PASSED') throw workerUnavailable();
+        if (cause?.type === 'VALIDATION')
+          throw new DomainError(ErrorCodes.VALIDATION_FAILED, cause.message ?? 'refused');
+        throw new DomainError(ErrorCodes.INVALID_STATE, cause?.message ?? 'refused');
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw workerUnavailable();
       if (err instanceof WorkflowNotFoundError)

@@ -2,3 +2,4 @@ export * from './kit-suggestion';
 export * from './courier-allocation';
 export * from './time-zone';
 export * from './wave-planner';
+export * from './transfer-sources';

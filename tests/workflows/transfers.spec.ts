@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { verifyLedger } from '@peakstock/persistence';
+import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { eventually, startTestWorker, temporalEnv } from '../support/worker';
+
+describe('cross-warehouse transfer: source lead approves, dispatches, destination receives (real dev server)', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  const taskQueue = `transfer-${randomBytes(4).toString('hex')}`;
+  const lead = {} as Record<'HZ1' | 'GZ1' | 'BJ1', string>;
+  let ops: string;
+  let seq = 0;
+  const key = (p: string) => `${p}-${++seq}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    worker = await startTestWorker(db, taskQueue);
+    // Sixty business minutes a real minute: SLAs of a minute or two pass in seconds.
+    api = await startTestApi(db, { ...temporalEnv(taskQueue), TIME_SCALE: '60' });
+    await seedScopes(api);
+    await api.call('PUT', '/v1/regions/BJ', {
+      body: { name: 'Beijing', remote: false, lat: 39.9, lon: 116.4 },
+    });
+    await api.call('PUT', '/v1/warehouses/BJ1', { body: { name: 'Beijing DC', region: 'BJ' } });
+    await api.call('PUT', '/v1/transit-lanes/GZ1/HZ1', { body: { hours: 20 } });
+    await api.call('PUT', '/v1/transit-lanes/BJ1/HZ1', { body: { hours: 30 } });
+    for (const sku of ['T1', 'T2', 'T3', 'T4'])
+      await api.call('PUT', `/v1/skus/${sku}`, {
+        body: { name: sku, unitCost: 5, unitPrice: 20, tier: 'B' },
+      });
+    for (const w of ['HZ1', 'GZ1', 'BJ1'] as const)
+      lead[w] = (await createUser(api, { name: `Lead ${w}`, role: 'warehouse_lead', warehouses: [w] })).token;
+    ops = (await createUser(api, { name: 'Ops', role: 'ops' })).token;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await worker?.close();
+    await db?.drop();
+  });
+
+  const adjust = (warehouse: string, sku: string, qty: number) =>
+    api.call('POST', '/v1/stock/adjustments', {
+      body: { warehouse, sku, qty, reason: 'opening', idempotencyKey: key('adj') },
+    });
+  const level = async (warehouse: string, sku: string) =>
+    (await api.call('GET', `/v1/stock?sku=${sku}&warehouse=${warehouse}`)).body.items[0] as {
+      onHand: number;
+      locked: number;
+      inbound: number;
+      available: number;
+    };
+  const path = (id: string, action: string) => `/v1/transfers/${encodeURIComponent(id)}/${action}`;
+  const taskFor = (token: string, workflowId: string, n: number) =>
+    eventually(
+      async () =>
+        (
+          (await api.call('GET', '/v1/tasks', { token })).body.items as {
+            id: string;
+            workflowId: string;
+            context: Record<string, unknown>;
+          }[]
+        ).find((t) => t.workflowId === workflowId && t.id.endsWith(`/approval-${n}`)),
+      (t) => Boolean(t),
+      30_000,
+    );
+  const progressOf = (id: string) =>
+    api.call('GET', `/v1/workflows/${encodeURIComponent(id)}`).then((r) => r.body);
+
+  it('approve part, dispatch, receive in two parts closing short: stock moves once, the loss is posted', async () => {
+    expect((await adjust('GZ1', 'T1', 100)).status).toBe(201);
+    expect((await adjust('BJ1', 'T1', 500)).status).toBe(201);
+    const started = await api.call('POST', '/v1/transfers', {
+      token: ops,
+      body: { sku: 'T1', toWarehouse: 'HZ1', qty: 60 },
+    });
+    expect(started.status).toBe(202);
+    const id = started.body.workflowId as string;
+    expect(id).toBe('transfer:T1:HZ1');
+    expect(started.headers.get('location')).toBe(`/v1/workflows/${encodeURIComponent(id)}`);
+    // Nearest with surplus first: GZ1 (20 h) before BJ1 (30 h), the choice explained to its lead.
+    const task = await taskFor(lead.GZ1, id, 1);
+    expect(task!.context).toMatchObject({ fromWarehouse: 'GZ1', requested: 60, offer: 60, transitHours: 20 });
+    // Nothing is locked while the request waits.
+    expect(await level('GZ1', 'T1')).toMatchObject({ available: 100, locked: 0 });
+
+    expect(
+      (await api.call('POST', path(id, 'decision'), { token: lead.BJ1, body: { approve: true } })).status,
+    ).toBe(403);
+    const tooMuch = await api.call('POST', path(id, 'decision'), {
+      token: lead.GZ1,
+      body: { approve: true, qty: 61 },
+    });
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body.errors).toEqual([expect.objectContaining({ field: 'qty' })]);
+    const ok = await api.call('POST', path(id, 'decision'), {
+      token: lead.GZ1,
+      body: { approve: true, qty: 40, comment: 'keep 60 for our own live room' },
+    });
+    expect(ok.status).toBe(200);
+    await eventually(
+      () => level('GZ1', 'T1'),
+      (l) => l.locked === 40,
+    );
+
+    // Only the source's lead dispatches; the destination's lead cannot receive before dispatch.
+    expect(
+      (await api.call('POST', path(id, 'dispatch'), { token: lead.HZ1, body: { idempotencyKey: key('d') } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.HZ1,
+          body: { qty: 1, idempotencyKey: key('r') },
+        })
+      ).status,
+    ).toBe(409);
+    const dispatchKey = key('d');
+    const sent = await api.call('POST', path(id, 'dispatch'), {
+      token: lead.GZ1,
+      body: { carrier: 'SF', trackingNo: 'SF123', idempotencyKey: dispatchKey },
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body.dispatched).toBe(40);
+    expect(await level('GZ1', 'T1')).toMatchObject({ onHand: 60, locked: 0, available: 60 });
+    expect(await level('HZ1', 'T1')).toMatchObject({ onHand: 0, inbound: 40 });
+    const again = await api.call('POST', path(id, 'dispatch'), {
+      token: lead.GZ1,
+      body: { idempotencyKey: dispatchKey },
+    });
+    expect(again.body).toEqual(sent.body);
+
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.GZ1,
+          body: { qty: 1, idempotencyKey: key('r') },
+        })
+      ).status,
+    ).toBe(403);
+    const over = await api.call('POST', path(id, 'receipts'), {
+      token: lead.HZ1,
+      body: { qty: 41, idempotencyKey: key('r') },
+    });
+    expect(over.status).toBe(422);
+    const firstKey = key('r');
+    const first = await api.call('POST', path(id, 'receipts'), {
+      token: lead.HZ1,
+      body: { qty: 25, idempotencyKey: firstKey },
+    });
+    expect(first.body).toMatchObject({ received: 25, outstanding: 15, closed: false });
+    const retried = await api.call('POST', path(id, 'receipts'), {
+      token: lead.HZ1,
+      body: { qty: 25, idempotencyKey: firstKey },
+    });
+    expect(retried.body).toMatchObject({ received: 25, outstanding: 15 });
+    const last = await api.call('POST', path(id, 'receipts'), {
+      token: lead.HZ1,
+      body: { qty: 12, final: true, idempotencyKey: key('r') },
+    });
+    expect(last.body).toMatchObject({ received: 37, lost: 3, closed: true });
+    expect(await level('HZ1', 'T1')).toMatchObject({ onHand: 37, inbound: 0, available: 37 });
+
+    const progress = await eventually(
+      () => progressOf(id),
+      (p) => p.status === 'completed',
+    );
+    expect(progress).toMatchObject({
+      kind: 'transfer',
+      stage: 'received short',
+      data: { fromWarehouse: 'GZ1', dispatched: 40, received: 37, lost: 3 },
+    });
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.HZ1,
+          body: { qty: 1, idempotencyKey: key('r') },
+        })
+      ).status,
+    ).toBe(409);
+    expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
+  }, 120_000);
+
+  it('a rejection goes to the next source; no source left escalates to an urgent restock', async () => {
+    expect((await adjust('GZ1', 'T2', 50)).status).toBe(201);
+    expect((await adjust('BJ1', 'T2', 50)).status).toBe(201);
+    const id = (
+      await api.call('POST', '/v1/transfers', {
+        token: ops,
+        body: { sku: 'T2', toWarehouse: 'HZ1', qty: 30, slaMinutes: 1 },
+      })
+    ).body.workflowId as string;
+    const first = await taskFor(lead.GZ1, id, 1);
+    expect(
+      (
+        await api.call('POST', path(id, 'decision'), {
+          token: lead.GZ1,
+          body: { approve: false, comment: 'no' },
+        })
+      ).status,
+    ).toBe(200);
+    const second = await taskFor(lead.BJ1, id, 2);
+    expect(second!.context).toMatchObject({ fromWarehouse: 'BJ1' });
+    expect(first!.id).not.toBe(second!.id);
+    // BJ1's lead never answers: reminded, escalated to ops, expired (1-minute SLA, 60× business time).
+    const progress = await eventually(
+      () => progressOf(id),
+      (p) => p.status === 'completed',
+      60_000,
+    );
+    expect(progress).toMatchObject({
+      stage: 'escalated to restock',
+      data: { restockWorkflowId: 'restock:T2:HZ1' },
+    });
+    expect(progress.links).toEqual([{ relation: 'escalated_to', workflowId: 'restock:T2:HZ1' }]);
+    const [outbox] = await api.app
+      .get(DataSource)
+      .query(`SELECT payload FROM outbox WHERE workflow_id = 'restock:T2:HZ1'`);
+    expect(outbox.payload.args[0]).toMatchObject({
+      sku: 'T2',
+      warehouse: 'HZ1',
+      need: 30,
+      urgency: 'urgent',
+    });
+    // Nothing was ever locked for a request nobody approved.
+    expect(await level('GZ1', 'T2')).toMatchObject({ available: 50, locked: 0 });
+    expect(await level('BJ1', 'T2')).toMatchObject({ available: 50, locked: 0 });
+  }, 120_000);
+
+  it('approved but never dispatched: the lock is released, exactly once', async () => {
+    expect((await adjust('GZ1', 'T3', 20)).status).toBe(201);
+    const id = (
+      await api.call('POST', '/v1/transfers', {
+        token: ops,
+        body: { sku: 'T3', toWarehouse: 'HZ1', qty: 10, fromWarehouse: 'GZ1', slaMinutes: 1 },
+      })
+    ).body.workflowId as string;
+    await taskFor(lead.GZ1, id, 1);
+    // Admin may answer for the source too (API.md: lead(source), admin).
+    expect((await api.call('POST', path(id, 'decision'), { body: { approve: true } })).status).toBe(200);
+    await eventually(
+      () => level('GZ1', 'T3'),
+      (l) => l.locked === 10,
+    );
+    const progress = await eventually(
+      () => progressOf(id),
+      (p) => p.status === 'completed',
+      60_000,
+    );
+    expect(progress.stage).toBe('released: not dispatched');
+    expect(await level('GZ1', 'T3')).toMatchObject({ onHand: 20, locked: 0, available: 20 });
+    const unlocks = await api.app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = 'T3' AND kind = 'unlock'`);
+    expect(unlocks[0].n).toBe(1);
+  }, 120_000);
+
+  it('refuses bad input naming the field, and unknown transfers with 404', async () => {
+    const bad = await api.call('POST', '/v1/transfers', {
+      token: ops,
+      body: { sku: 'NOPE', toWarehouse: 'HZ1', qty: 0, fromWarehouse: 'HZ1' },
+    });
+    expect(bad.status).toBe(422);
+    const fields = (bad.body.errors as { field: string }[]).map((e) => e.field);
+    expect(fields).toContain('qty');
+    const unknown = await api.call('POST', '/v1/transfers', {
+      token: ops,
+      body: { sku: 'NOPE', toWarehouse: 'HZ1', qty: 1, fromWarehouse: 'HZ1' },
+    });
+    expect((unknown.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      'fromWarehouse',
+      'sku',
+    ]);
+    expect(
+      (
+        await api.call('POST', path('transfer:T4:HZ1', 'decision'), {
+          token: lead.GZ1,
+          body: { approve: true },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await api.call('POST', '/v1/transfers', {
+          token: lead.HZ1,
+          body: { sku: 'T4', toWarehouse: 'HZ1', qty: 1 },
+        })
+      ).status,
+    ).toBe(403);
+  });
+});
