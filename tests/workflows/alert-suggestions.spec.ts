@@ -8,6 +8,7 @@ import { AlertEngine } from '../../apps/api/src/alerts/alert-engine.service';
 import { ClockService } from '../../apps/api/src/clock/clock.service';
 import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
 import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
+import { keepHistory } from '../support/histories';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually, startTestWorker, temporalEnv } from '../support/worker';
 
@@ -155,6 +156,7 @@ describe('alert suggestions become decisions for people (real dev server)', () =
       data: { kitSku: 'GIFT', warehouse: 'HZ1', acceptedQty: 20, buildable: 50 },
     });
     expect((await decide(supply, task!.id, { approve: true })).status).toBe(409);
+    await keepHistory(api.app.get(TemporalService).client, id, 'kit-build-suggestion-accepted');
   }, 120_000);
 
   it('an accepted presale suggestion opens presale for the expected shortfall', async () => {
@@ -189,5 +191,6 @@ describe('alert suggestions become decisions for people (real dev server)', () =
       (p) => p?.status === 'completed',
     );
     expect(progress).toMatchObject({ stage: 'presale opened', data: { acceptedQty: 100, presaleCap: 100 } });
+    await keepHistory(api.app.get(TemporalService).client, id, 'presale-suggestion-accepted');
   }, 60_000);
 });

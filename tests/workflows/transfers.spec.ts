@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { verifyLedger } from '@peakstock/persistence';
+import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
 import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
+import { keepHistory } from '../support/histories';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually, startTestWorker, temporalEnv } from '../support/worker';
 
@@ -183,6 +185,11 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
       ).status,
     ).toBe(409);
     expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
+    await keepHistory(
+      api.app.get(TemporalService).client,
+      id,
+      'transfer-partial-approve-dispatch-receive-short',
+    );
   }, 120_000);
 
   it('a rejection goes to the next source; no source left escalates to an urgent restock', async () => {
@@ -229,6 +236,7 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     // Nothing was ever locked for a request nobody approved.
     expect(await level('GZ1', 'T2')).toMatchObject({ available: 50, locked: 0 });
     expect(await level('BJ1', 'T2')).toMatchObject({ available: 50, locked: 0 });
+    await keepHistory(api.app.get(TemporalService).client, id, 'transfer-reject-expire-restock');
   }, 120_000);
 
   it('approved but never dispatched: the lock is released, exactly once', async () => {
@@ -257,6 +265,7 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
       .get(DataSource)
       .query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = 'T3' AND kind = 'unlock'`);
     expect(unlocks[0].n).toBe(1);
+    await keepHistory(api.app.get(TemporalService).client, id, 'transfer-not-dispatched-released');
   }, 120_000);
 
   it('refuses bad input naming the field, and unknown transfers with 404', async () => {

@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { REPLAY_DIR } from '../support/histories';
+import { ENV, requireEnv } from '../support/stack';
+
+/**
+ * Every history kept under tests/replay/ (recorded from the workflow suites, see tests/support/histories.ts)
+ * replays against the current workflow bundle without a nondeterminism error: running workflows survive a
+ * deploy of this code.
+ */
+const files = readdirSync(REPLAY_DIR)
+  .filter((f) => f.endsWith('.history.bin'))
+  .sort();
+
+describe('recorded workflow histories replay on the current code', () => {
+  it('has histories to replay', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(REPLAY_DIR, file)));
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: requireEnv(ENV.workflowBundle) } },
+      history,
+      // The workflow's own id (task ids and keys derive from it), as the server recorded it at the start.
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ??
+        path.basename(file, '.history.bin'),
+    );
+  });
+});
