@@ -268,6 +268,80 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     await keepHistory(api.app.get(TemporalService).client, id, 'transfer-not-dispatched-released');
   }, 120_000);
 
+  it('survives worker restarts after approval and between receipts: completes once, ledger verifies', async () => {
+    expect((await adjust('GZ1', 'T4', 30)).status).toBe(201);
+    const id = (
+      await api.call('POST', '/v1/transfers', {
+        token: ops,
+        body: { sku: 'T4', toWarehouse: 'HZ1', qty: 20, fromWarehouse: 'GZ1' },
+      })
+    ).body.workflowId as string;
+    const task = await taskFor(lead.GZ1, id, 1);
+    expect(task).toBeTruthy();
+    expect(
+      (await api.call('POST', path(id, 'decision'), { token: lead.GZ1, body: { approve: true } })).status,
+    ).toBe(200);
+    await eventually(
+      () => level('GZ1', 'T4'),
+      (l) => l.locked === 20,
+    );
+    // A new worker process picks the workflow up from its history (the old one's cache is gone with it).
+    await worker.close();
+    worker = await startTestWorker(db, taskQueue);
+    const sent = await api.call('POST', path(id, 'dispatch'), {
+      token: lead.GZ1,
+      body: { idempotencyKey: key('d') },
+    });
+    expect(sent.body).toMatchObject({ dispatched: 20 });
+    const firstKey = key('r');
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.HZ1,
+          body: { qty: 5, idempotencyKey: firstKey },
+        })
+      ).body,
+    ).toMatchObject({ received: 5 });
+    await worker.close();
+    worker = await startTestWorker(db, taskQueue);
+    // The receipt retried after the restart is the same receipt, not a second one.
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.HZ1,
+          body: { qty: 5, idempotencyKey: firstKey },
+        })
+      ).body,
+    ).toMatchObject({ received: 5, outstanding: 15 });
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.HZ1,
+          body: { qty: 15, idempotencyKey: key('r') },
+        })
+      ).body,
+    ).toMatchObject({ received: 20, closed: true });
+    await eventually(
+      () => progressOf(id),
+      (p) => p.status === 'completed',
+    );
+    expect(await level('HZ1', 'T4')).toMatchObject({ onHand: 20, inbound: 0 });
+    expect(await level('GZ1', 'T4')).toMatchObject({ onHand: 10, locked: 0 });
+    const ledger = await api.app
+      .get(DataSource)
+      .query(
+        `SELECT kind, count(*)::int AS n FROM stock_ledger WHERE sku = 'T4' GROUP BY kind ORDER BY kind`,
+      );
+    expect(ledger).toEqual([
+      { kind: 'adjustment', n: 1 },
+      { kind: 'inbound', n: 1 },
+      { kind: 'lock', n: 1 },
+      { kind: 'transfer_in', n: 2 },
+      { kind: 'transfer_out', n: 1 },
+    ]);
+    expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
+  }, 120_000);
+
   it('refuses bad input naming the field, and unknown transfers with 404', async () => {
     const bad = await api.call('POST', '/v1/transfers', {
       token: ops,
@@ -286,7 +360,7 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     ]);
     expect(
       (
-        await api.call('POST', path('transfer:T4:HZ1', 'decision'), {
+        await api.call('POST', path('transfer:T9:HZ1', 'decision'), {
           token: lead.GZ1,
           body: { approve: true },
         })
