@@ -370,6 +370,11 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     const levels = async (sku: string) => (await alertsOf(sku, '&warehouse=HZ1')).map((a) => a.level);
     expect(await levels('NOTCOMING')).toEqual(['critical']);
     expect(await levels('ARRIVING')).not.toContain('critical');
+    // The ETA passes and nothing was received: a late arrival no longer counts, and the alert escalates.
+    await at(124);
+    expect((await orders('ARRIVING', 8)).status).toBe(200);
+    await settle();
+    expect(await levels('ARRIVING')).toEqual(['critical']);
   });
 
   it('two API replicas on one database count every order attempt once and keep one alert per series', async () => {

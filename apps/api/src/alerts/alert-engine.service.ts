@@ -526,11 +526,14 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       return (l ? l.available : 0) + (sc.held.get(w) ?? 0);
     };
     const networkSupply = warehouses.reduce((s, w) => s + supplyAvailable(w), 0);
-    // Transfers between the SKU's own warehouses move supply around the network; only the rest adds to it.
+    // Transfers between the SKU's own warehouses move supply around the network; only the rest adds to it. An
+    // arrival past its ETA is late: it no longer counts until it is received, so a late transfer or purchase
+    // order raises the alert it was keeping quiet.
     const inboundAt = (w: string) =>
       sc.arrivals
         .filter((a) => (w === NETWORK ? a.kind !== 'transfer' : a.warehouse === w))
-        .map((a) => ({ qty: a.outstanding, etaMs: Date.parse(a.eta) }));
+        .map((a) => ({ qty: a.outstanding, etaMs: Date.parse(a.eta) }))
+        .filter((a) => a.etaMs >= ctx.nowMs);
     for (const w of warehouses) {
       const others = warehouses.filter((x) => x !== w && (sc.levels.get(x)?.available ?? 0) > 0);
       const lanes = others.map((x) => this.laneHours(ctx, x, w)).filter((h): h is number => h !== null);
