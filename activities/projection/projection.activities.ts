@@ -7,7 +7,8 @@ export class ProjectionActivitiesImpl implements ProjectionActivities {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Upsert guarded by version: a retried or late write of an older progress never overwrites a newer one. A
+   * Upsert guarded by version: a retried or late write of an older progress never overwrites a newer one; a
+   * new run of the same id (a need-keyed workflow started again after its run finished) starts over. A
    * change that lands is announced on the `workflow_progress` channel (after commit), which feeds the SSE streams
    * of every API replica.
    */
@@ -22,6 +23,7 @@ export class ProjectionActivitiesImpl implements ProjectionActivities {
          warehouses = EXCLUDED.warehouses, sale_event = EXCLUDED.sale_event, progress = EXCLUDED.progress,
          version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
        WHERE workflow_projections.version < EXCLUDED.version
+          OR workflow_projections.progress->>'runId' IS DISTINCT FROM EXCLUDED.progress->>'runId'
        RETURNING workflow_id)
        SELECT pg_notify('workflow_progress', workflow_id) FROM changed`,
       [

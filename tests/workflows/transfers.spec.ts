@@ -65,7 +65,7 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
             workflowId: string;
             context: Record<string, unknown>;
           }[]
-        ).find((t) => t.workflowId === workflowId && t.id.endsWith(`/approval-${n}`)),
+        ).find((t) => t.workflowId === workflowId && t.id.includes(`/approval-${n}.`)),
       (t) => Boolean(t),
       30_000,
     );
@@ -341,6 +341,27 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     ]);
     expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
   }, 120_000);
+
+  it('the same need again after its transfer finished runs anew: its own task and progress', async () => {
+    // transfer:T1:HZ1 finished in the first test; GZ1 still has 60, BJ1 500.
+    const id = (
+      await api.call('POST', '/v1/transfers', {
+        token: ops,
+        body: { sku: 'T1', toWarehouse: 'HZ1', qty: 5, fromWarehouse: 'BJ1' },
+      })
+    ).body.workflowId as string;
+    expect(id).toBe('transfer:T1:HZ1');
+    const task = await taskFor(lead.BJ1, id, 1);
+    expect(task!.context).toMatchObject({ fromWarehouse: 'BJ1', requested: 5 });
+    const progress = await eventually(
+      () => progressOf(id),
+      (p) => p.status === 'running' && String(p.stage).startsWith('awaiting approval'),
+    );
+    expect(progress.data).toMatchObject({ requested: 5 });
+    expect(
+      (await api.call('POST', path(id, 'decision'), { token: lead.BJ1, body: { approve: false } })).status,
+    ).toBe(200);
+  }, 60_000);
 
   it('refuses bad input naming the field, and unknown transfers with 404', async () => {
     const bad = await api.call('POST', '/v1/transfers', {

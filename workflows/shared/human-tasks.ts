@@ -4,7 +4,14 @@
  * its validator refuses a decision for a task that is not open (or that arrives after the API gave up), so a
  * refused decision never enters history.
  */
-import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   decisionUpdate,
   type AuditActivities,
@@ -78,7 +85,13 @@ export class HumanTasks {
 
   /** Opens the task and waits for its decision, reminding and escalating on the way; never waits unbounded. */
   async ask(spec: TaskSpec): Promise<TaskOutcome> {
-    const id = `${workflowInfo().workflowId}/${spec.key}`;
+    // Ids keyed on the need run again once a run has finished (transfer:<sku>:<to>): a task id carries its run
+    // (the random tail of the run id; its head is a timestamp), or the second run's task would collide with the
+    // first's. Histories from before keep their ids.
+    const info = workflowInfo();
+    const id = patched('task-id-per-run')
+      ? `${info.workflowId}/${spec.key}.${info.runId.slice(-12)}`
+      : `${info.workflowId}/${spec.key}`;
     const created = this.time.nowMs();
     const sla = spec.slaMinutes * MINUTE;
     const grace = (spec.graceMinutes ?? spec.slaMinutes) * MINUTE;

@@ -34,6 +34,7 @@ export class ProgressTracker {
     const now = time.nowIso();
     this.state = {
       workflowId: workflowInfo().workflowId,
+      runId: workflowInfo().runId,
       kind: init.kind,
       status: 'running',
       stage: init.steps[0] ?? 'started',

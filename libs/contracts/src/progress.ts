@@ -29,6 +29,8 @@ export interface ProgressActor {
 
 export interface WorkflowProgress {
   workflowId: string;
+  /** The run this progress belongs to: a need-keyed id runs again after its run finished, from version 0. */
+  runId?: string;
   kind: WorkflowKind;
   status: WorkflowStatus;
   stage: string;
