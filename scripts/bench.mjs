@@ -7,6 +7,7 @@ import { build, ensureDependencies } from './lib/ensure.mjs';
 
 const BENCHMARKS = {
   reserve: () => import('../bench/reserve.mjs'),
+  alerts: () => import('../bench/alerts.mjs'),
 };
 
 const say = (l) => console.log(`[bench] ${l}`);
@@ -25,7 +26,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     if (interrupted) return;
     interrupted = true;
-    say(`${sig}: stopping the API and PostgreSQL, deleting the temporary data…`);
+    say(`${sig}: stopping what the benchmark started, deleting the temporary data…`);
     // What was under way fails now (connections closed under it); only the cleanup matters from here on.
     process.on('uncaughtException', (err) => say(`while stopping: ${err?.message ?? err}`));
     process.on('unhandledRejection', () => undefined);

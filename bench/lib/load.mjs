@@ -78,17 +78,22 @@ export async function sqlLoad({ url, connections, warmupS, durationS, setup, op 
   }
 }
 
-function runAutocannon(opts) {
+function runAutocannon(opts, signal) {
   const autocannon = require('autocannon');
   return new Promise((resolve, reject) => {
-    autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
+    const instance = autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
+    if (signal) {
+      if (signal.aborted) instance.stop();
+      else signal.addEventListener('abort', () => instance.stop(), { once: true });
+    }
   });
 }
 
 /**
  * POSTs built by `body(connectionHeaders)` from `connections` keep-alive connections; connection i sends
  * `headersFor(i)`. A warm-up run (not counted) precedes the measured one. With `overallRate` the load is paced
- * at that many requests per second in total.
+ * at that many requests per second in total. Aborting `signal` ends the measured run early (durationS is then
+ * the most it runs; `seconds` in the result is what it ran).
  */
 export async function httpLoad({
   url,
@@ -99,6 +104,7 @@ export async function httpLoad({
   headersFor,
   body,
   overallRate,
+  signal,
 }) {
   let nextClient = 0;
   const opts = (duration) => ({
@@ -119,7 +125,7 @@ export async function httpLoad({
     ],
   });
   const warm = warmupS > 0 ? await runAutocannon(opts(warmupS)) : null;
-  const r = await runAutocannon(opts(durationS));
+  const r = await runAutocannon(opts(durationS), signal);
   const ok = r['2xx'];
   const codes = Object.fromEntries(
     Object.entries(r.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
@@ -136,4 +142,39 @@ export async function httpLoad({
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
   };
+}
+
+/**
+ * An open loop: calls `fn(i)` for i = 0 … count − 1 at `rate` per second from `startAt` (a performance.now()
+ * instant; now when omitted), whether or not earlier calls have finished, and answers one record per call,
+ * { i, sentMs, doneMs (wall clock), ok, value | error }, with the most calls that were in flight at once.
+ */
+export async function pacedCalls({ count, rate, fn, startAt = performance.now(), onProgress }) {
+  const records = [];
+  const pending = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const wall = () => performance.timeOrigin + performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = startAt + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const rec = { i, sentMs: wall() };
+    records.push(rec);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    pending.push(
+      Promise.resolve()
+        .then(() => fn(i))
+        .then(
+          (value) => Object.assign(rec, { doneMs: wall(), ok: true, value }),
+          (error) =>
+            Object.assign(rec, { doneMs: wall(), ok: false, error: String(error?.message ?? error) }),
+        )
+        .finally(() => inFlight--),
+    );
+    onProgress?.(i + 1);
+  }
+  await Promise.all(pending);
+  return { records, maxInFlight };
 }

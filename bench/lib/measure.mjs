@@ -1,8 +1,9 @@
 // Small measuring tools shared by the benchmarks: percentiles, the disk's fsync latency, and CPU use per
-// process group (from /proc, Linux only) so a result says which process was busy.
+// process group (from /proc, Linux only) so a result says which process was busy; wall-clock time and summaries.
 import { execFileSync } from 'node:child_process';
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 
 /** Percentile of an ascending array (nearest rank). */
@@ -116,4 +117,21 @@ export function descendsFrom(pid, root, snap) {
     cur = snap.get(cur)?.ppid;
   }
   return false;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision (comparable with PostgreSQL's and Temporal's clocks). */
+export const wallNow = () => performance.timeOrigin + performance.now();
+
+/** { n, mean, p50, p90, p99, max } of unsorted values (NaN fields when there are none). */
+export function summarize(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const n = sorted.length;
+  return {
+    n,
+    mean: n ? sorted.reduce((s, v) => s + v, 0) / n : NaN,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: n ? sorted[n - 1] : NaN,
+  };
 }

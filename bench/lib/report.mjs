@@ -57,3 +57,30 @@ export function writeJson(name, data) {
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
+
+const SEGMENT_FILLS = ['█', '▓', '▒', '░', '▞', '▚'];
+
+/**
+ * Horizontal bars made of segments (e.g. where a latency's time goes), all scaled to the largest total; one
+ * legend line names the fill of each segment. `rows`: [{ label, segments: [number, …] }], `segments`: names.
+ */
+export function stackedBarChart(rows, segments, { width = 44, unit = '', digits = 0 } = {}) {
+  const totals = rows.map((r) => r.segments.reduce((s, v) => s + Math.max(0, v), 0));
+  const max = Math.max(...totals, 1e-9);
+  const labelWidth = Math.max(...rows.map((r) => r.label.length));
+  const lines = rows.map((r, i) => {
+    let bar = '';
+    let carried = 0;
+    r.segments.forEach((v, j) => {
+      // Cells are rounded on the running sum, so the bar's length matches the total whatever the split.
+      const end = Math.round(((carried + Math.max(0, v)) / max) * width);
+      const start = Math.round((carried / max) * width);
+      bar += SEGMENT_FILLS[j % SEGMENT_FILLS.length].repeat(Math.max(0, end - start));
+      carried += Math.max(0, v);
+    });
+    const parts = r.segments.map((v) => fmt(v, digits)).join(' + ');
+    return `  ${r.label.padEnd(labelWidth)} │${bar.padEnd(width + 1)} ${fmt(totals[i], digits)}${unit}  (${parts})`;
+  });
+  const legend = segments.map((s, j) => `${SEGMENT_FILLS[j % SEGMENT_FILLS.length]} ${s}`).join('   ');
+  return [...lines, `  ${''.padEnd(labelWidth)}  ${legend}`];
+}

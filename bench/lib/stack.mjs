@@ -1,6 +1,8 @@
 // An isolated PeakStock for one benchmark run: an embedded PostgreSQL in a temporary folder on a free port (or a
 // fresh database on BENCH_DATABASE_URL's server), the migrations, and the built API as a child process on a free
-// port. Everything it starts is stopped and the folder deleted by stop(), which is safe to call more than once.
+// port. With `temporal: true` also an in-memory Temporal dev server on free ports (or BENCH_TEMPORAL_ADDRESS's
+// cluster) and the built worker, which the API then uses. Everything it starts is stopped and the folder deleted
+// by stop(), which is safe to call more than once.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -39,11 +41,52 @@ function stopChild(child, timeoutMs = 15_000) {
   });
 }
 
+/** A free port whose next two are free too (the dev server takes port + 2 for its metrics). */
+async function freePortRun() {
+  const free = (port) =>
+    new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+    });
+  for (let i = 0; i < 50; i++) {
+    const port = await freePort();
+    if (port < 65000 && (await free(port + 1)) && (await free(port + 2))) return port;
+  }
+  throw new Error('no three free consecutive ports');
+}
+
+/** Waits until a worker polls `taskQueue` for workflow tasks (the worker logs nothing at LOG_LEVEL=warn). */
+async function waitForPoller({ address, namespace, taskQueue, child, timeoutMs = 90_000 }) {
+  const { Connection } = require('@temporalio/client');
+  const connection = await Connection.connect({ address, connectTimeout: '5s' });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error('the worker exited during start');
+      const r = await connection.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      });
+      if (r.pollers?.length) return;
+      if (Date.now() > deadline)
+        throw new Error(`no worker polled ${taskQueue} within ${timeoutMs / 1000} s`);
+      await sleep(250);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 /**
- * @param {{ log: (l: string) => void, name: string, apiEnv?: Record<string, string> }} opts
- * @returns the stack: { databaseUrl, pgDataPath (null when external), fsyncDir, apiUrl, apiPid, adminToken, stop }
+ * @param {{ log: (l: string) => void, name: string, apiEnv?: Record<string, string>, temporal?: boolean }} opts
+ * @returns the stack: { databaseUrl, pgDataPath (null when external), fsyncDir, apiUrl, apiPid, adminToken,
+ *   restartApi(env), stop } and with `temporal`: { temporalAddress, temporalNamespace, taskQueue, temporalPid,
+ *   workerPid } (the pids are null for what runs elsewhere)
  */
-export async function startStack({ log, name, apiEnv = {} }) {
+export async function startStack({ log, name, apiEnv = {}, temporal = false }) {
   const stops = [];
   let stopped = false;
   const stop = async () => {
@@ -103,51 +146,137 @@ export async function startStack({ log, name, apiEnv = {} }) {
     await ds.destroy();
     log(`migrations: ${applied.length} applied`);
 
-    const apiPort = await freePort();
-    const adminToken = randomBytes(32).toString('base64url');
-    const env = {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      DATA_DIR: tmp,
-      DATABASE_URL: databaseUrl,
-      // The order path never calls Temporal; nothing listens here, so /health/ready is 503 (we poll /health).
-      TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS || '127.0.0.1:1',
-      BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_SECOND: '1000000',
-      RATE_LIMIT_BURST: '1000000',
-      ...apiEnv,
-    };
-    const api = spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      // Own process group: Ctrl-C reaches the benchmark, which stops the API before PostgreSQL.
-      detached: true,
-    });
-    stops.push(() => stopChild(api));
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (api.exitCode !== null || api.signalCode !== null) throw new Error('the API exited during start');
-      if (Date.now() > deadline) throw new Error(`the API did not answer ${apiUrl}/health within 60 s`);
-      try {
-        if ((await fetch(`${apiUrl}/health`)).ok) break;
-      } catch {
-        // not listening yet
+    let temporalEnv = {};
+    let temporalInfo = {};
+    if (temporal) {
+      const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+      const taskQueue = 'peakstock';
+      let address = process.env.BENCH_TEMPORAL_ADDRESS;
+      let temporalPid = null;
+      if (address) {
+        const { Connection } = require('@temporalio/client');
+        const { ensureNamespace } = dist('libs/temporal/src/namespace.js');
+        const connection = await Connection.connect({ address, connectTimeout: '10s' });
+        await ensureNamespace(connection, namespace, { manageRetention: false }).finally(() =>
+          connection.close(),
+        );
+        log(`Temporal: BENCH_TEMPORAL_ADDRESS ${address}, namespace ${namespace} (nothing local started)`);
+      } else {
+        const { ensureTemporalCli } = await import('../../scripts/lib/temporal-cli.mjs');
+        const cliPath = ensureTemporalCli(log);
+        const { startTemporalDevServer } = dist('libs/temporal/src/dev-server.js');
+        const port = await freePortRun();
+        // In memory (no --db-filename), headless; its own process group, stopped after the worker and the API.
+        const dev = await startTemporalDevServer({ cliPath, port, namespace, detached: true, log });
+        stops.push(() => dev.stop());
+        address = dev.address;
+        temporalPid = dev.process.pid;
+        log(`Temporal: dev server pid ${temporalPid} on ${address} (in memory, headless; ${cliPath})`);
       }
-      await sleep(200);
+      temporalEnv = {
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+      };
+      const worker = spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], {
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          DATA_DIR: tmp,
+          DATABASE_URL: databaseUrl,
+          LOG_LEVEL: 'warn',
+          ...temporalEnv,
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+        detached: true,
+      });
+      stops.push(() => stopChild(worker));
+      await waitForPoller({ address, namespace, taskQueue, child: worker });
+      log(
+        `worker: pid ${worker.pid}, polling task queue ${taskQueue} (dist/workflow-bundle.js, LOG_LEVEL=warn)`,
+      );
+      temporalInfo = {
+        temporalAddress: address,
+        temporalNamespace: namespace,
+        taskQueue,
+        temporalPid,
+        workerPid: worker.pid,
+      };
     }
-    log(`API: pid ${api.pid} on ${apiUrl} (LOG_LEVEL=warn, rate limit raised, Temporal not used)`);
+
+    const adminToken = randomBytes(32).toString('base64url');
+    let api = null;
+    let apiUrl = null;
+    // The API is started by launchApi and may be restarted with other settings (restartApi); stop() stops the
+    // one running then.
+    stops.push(() => stopChild(api));
+    const launchApi = async (extraEnv) => {
+      const apiPort = await freePort();
+      const env = {
+        ...process.env,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(apiPort),
+        DATA_DIR: tmp,
+        DATABASE_URL: databaseUrl,
+        // The order path never calls Temporal; without `temporal` nothing listens here, so /health/ready is 503
+        // (we poll /health).
+        TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS || '127.0.0.1:1',
+        ...temporalEnv,
+        BOOTSTRAP_ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_SECOND: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+        ...apiEnv,
+        ...extraEnv,
+      };
+      const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        // Own process group: Ctrl-C reaches the benchmark, which stops the API before PostgreSQL.
+        detached: true,
+      });
+      api = child;
+      const url = `http://127.0.0.1:${apiPort}`;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error('the API exited during start');
+        if (Date.now() > deadline) throw new Error(`the API did not answer ${url}/health within 60 s`);
+        try {
+          if ((await fetch(`${url}/health`)).ok) break;
+        } catch {
+          // not listening yet
+        }
+        await sleep(200);
+      }
+      apiUrl = url;
+      return child;
+    };
+    await launchApi({});
+    log(
+      `API: pid ${api.pid} on ${apiUrl} (LOG_LEVEL=warn, rate limit raised, ` +
+        `${temporal ? `Temporal ${temporalInfo.temporalAddress}` : 'Temporal not used'})`,
+    );
     return {
       databaseUrl,
       pgDataPath,
       fsyncDir,
       external: !!external,
-      apiUrl,
-      apiPid: api.pid,
+      get apiUrl() {
+        return apiUrl;
+      },
+      get apiPid() {
+        return api.pid;
+      },
       adminToken,
+      ...temporalInfo,
+      /** Stops the API and starts it again on a new port with `extraEnv` over the stack's settings. */
+      async restartApi(extraEnv = {}) {
+        await stopChild(api);
+        await launchApi(extraEnv);
+        return { apiUrl, apiPid: api.pid };
+      },
       stop,
     };
   } catch (err) {
