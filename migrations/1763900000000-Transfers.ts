@@ -13,6 +13,7 @@ export class Transfers1763900000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE transfers (
         workflow_id text PRIMARY KEY,
+        run_id text NOT NULL,
         sku text NOT NULL REFERENCES skus(code),
         to_warehouse text NOT NULL REFERENCES warehouses(code),
         from_warehouse text REFERENCES warehouses(code),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import {
   type DispatchResult,
@@ -47,6 +47,13 @@ interface TransferRow {
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * Ledger keys carry the run: the id is keyed on the need (transfer:<sku>:<to>) and runs again once a run has
+ * finished; keys of the workflow id alone would make the second run's movements look like retries of the first.
+ */
+const runId = () => Context.current().info.workflowExecution!.runId;
+const runKey = (workflowId: string) => `${workflowId}@${runId()}`;
+
 @Injectable()
 export class TransferActivitiesImpl implements TransferActivities {
   constructor(private readonly db: DataSource) {}
@@ -58,9 +65,14 @@ export class TransferActivitiesImpl implements TransferActivities {
     requested: number;
   }): Promise<void> {
     await this.db.query(
-      `INSERT INTO transfers (workflow_id, sku, to_warehouse, requested, status) VALUES ($1, $2, $3, $4, 'requested')
-       ON CONFLICT (workflow_id) DO NOTHING`,
-      [input.workflowId, input.sku, input.toWarehouse, input.requested],
+      // The first activity of a run: a row left by an earlier, finished run of the same need starts over.
+      `INSERT INTO transfers (workflow_id, run_id, sku, to_warehouse, requested, status)
+       VALUES ($1, $2, $3, $4, $5, 'requested')
+       ON CONFLICT (workflow_id) DO UPDATE SET run_id = EXCLUDED.run_id, requested = EXCLUDED.requested,
+         from_warehouse = NULL, locked = 0, dispatched = 0, received = 0, lost = 0, status = 'requested', eta = NULL,
+         carrier = NULL, tracking_no = NULL, updated_at = now()
+       WHERE transfers.run_id IS DISTINCT FROM EXCLUDED.run_id`,
+      [input.workflowId, runId(), input.sku, input.toWarehouse, input.requested],
     );
   }
 
@@ -145,7 +157,7 @@ export class TransferActivitiesImpl implements TransferActivities {
             sku: input.sku,
             kind: 'lock',
             dLocked: locked,
-            idempotencyKey: `transfer:${input.workflowId}:${input.fromWarehouse}:lock`,
+            idempotencyKey: `transfer:${runKey(input.workflowId)}:${input.fromWarehouse}:lock`,
             actor: { kind: 'user', id: input.actor },
             cause: { workflowId: input.workflowId, reason: 'transfer approved' },
             at: input.at,
@@ -177,7 +189,7 @@ export class TransferActivitiesImpl implements TransferActivities {
           sku: input.sku,
           kind: 'unlock',
           dLocked: -row.locked,
-          idempotencyKey: `transfer:${input.workflowId}:${input.fromWarehouse}:unlock`,
+          idempotencyKey: `transfer:${runKey(input.workflowId)}:${input.fromWarehouse}:unlock`,
           actor: { kind: 'workflow', id: input.actor },
           cause: { workflowId: input.workflowId, reason: input.reason },
           at: input.at,
@@ -219,7 +231,7 @@ export class TransferActivitiesImpl implements TransferActivities {
           kind: 'transfer_out',
           dOnHand: -row.locked,
           dLocked: -row.locked,
-          idempotencyKey: `transfer:${input.workflowId}:out`,
+          idempotencyKey: `transfer:${runKey(input.workflowId)}:out`,
           actor: { kind: 'user', id: input.actor },
           cause,
           at: input.at,
@@ -229,7 +241,7 @@ export class TransferActivitiesImpl implements TransferActivities {
           sku: input.sku,
           kind: 'inbound',
           dInbound: row.locked,
-          idempotencyKey: `transfer:${input.workflowId}:inbound`,
+          idempotencyKey: `transfer:${runKey(input.workflowId)}:inbound`,
           actor: { kind: 'user', id: input.actor },
           cause,
           at: input.at,
@@ -274,7 +286,7 @@ export class TransferActivitiesImpl implements TransferActivities {
           kind: 'transfer_in',
           dOnHand: input.qty,
           dInbound: -input.qty,
-          idempotencyKey: `transfer:${input.workflowId}:receipt:${input.key}`,
+          idempotencyKey: `transfer:${runKey(input.workflowId)}:receipt:${input.key}`,
           actor,
           cause,
           at: input.at,
@@ -287,7 +299,7 @@ export class TransferActivitiesImpl implements TransferActivities {
         await serveBacklog(tx, {
           warehouse: input.toWarehouse,
           sku: input.sku,
-          arrivalKey: `transfer:${input.workflowId}:receipt:${input.key}`,
+          arrivalKey: `transfer:${runKey(input.workflowId)}:receipt:${input.key}`,
           at: input.at,
           actor,
         });
@@ -300,7 +312,7 @@ export class TransferActivitiesImpl implements TransferActivities {
               sku: input.sku,
               kind: 'adjustment',
               dInbound: -short,
-              idempotencyKey: `transfer:${input.workflowId}:short`,
+              idempotencyKey: `transfer:${runKey(input.workflowId)}:short`,
               actor,
               cause: { ...cause, reason: 'transfer closed short', short },
               at: input.at,

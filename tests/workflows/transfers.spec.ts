@@ -358,9 +358,30 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
       (p) => p.status === 'running' && String(p.stage).startsWith('awaiting approval'),
     );
     expect(progress.data).toMatchObject({ requested: 5 });
+    // Its stock moves are its own, not replays of the first run's (the ledger keys carry the run).
+    const before = await level('HZ1', 'T1');
     expect(
-      (await api.call('POST', path(id, 'decision'), { token: lead.BJ1, body: { approve: false } })).status,
+      (await api.call('POST', path(id, 'decision'), { token: lead.BJ1, body: { approve: true } })).status,
     ).toBe(200);
+    await eventually(
+      () => level('BJ1', 'T1'),
+      (l) => l.locked === 5,
+    );
+    expect(
+      (await api.call('POST', path(id, 'dispatch'), { token: lead.BJ1, body: { idempotencyKey: key('d') } }))
+        .body,
+    ).toMatchObject({ dispatched: 5 });
+    expect(
+      (
+        await api.call('POST', path(id, 'receipts'), {
+          token: lead.HZ1,
+          body: { qty: 5, final: true, idempotencyKey: key('r') },
+        })
+      ).body,
+    ).toMatchObject({ received: 5, closed: true, lost: 0 });
+    expect(await level('HZ1', 'T1')).toMatchObject({ onHand: before.onHand + 5, inbound: 0 });
+    expect(await level('BJ1', 'T1')).toMatchObject({ onHand: 495, locked: 0 });
+    expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
   }, 60_000);
 
   it('refuses bad input naming the field, and unknown transfers with 404', async () => {

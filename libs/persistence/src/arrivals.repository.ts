@@ -17,7 +17,10 @@ export interface ExpectedArrival {
   eta: string;
 }
 
-/** Records (or re-dates, or re-sizes) what a workflow expects to arrive at a position, and when. */
+/**
+ * Records (or re-dates, or re-sizes) what a workflow expects to arrive at a position, and when. A row left by an
+ * earlier, finished run of the same workflow id (ids are keyed on the need) starts again from nothing received.
+ */
 export async function expectArrival(
   tx: Queryable,
   a: {
@@ -33,6 +36,7 @@ export async function expectArrival(
     `INSERT INTO inbound_arrivals (workflow_id, kind, warehouse, sku, expected, eta, status)
      VALUES ($1, $2, $3, $4, $5, $6, 'expected')
      ON CONFLICT (workflow_id, warehouse, sku) DO UPDATE SET expected = EXCLUDED.expected, eta = EXCLUDED.eta,
+       received = CASE WHEN inbound_arrivals.status = 'expected' THEN inbound_arrivals.received ELSE 0 END,
        status = 'expected', updated_at = now()`,
     [a.workflowId, a.kind, a.warehouse, a.sku, a.expected, a.eta],
   );
@@ -59,8 +63,8 @@ export async function cancelArrival(tx: Queryable, a: { workflowId: string }): P
   );
 }
 
-/** Open arrivals of a SKU (every warehouse), soonest first. */
-export async function expectedArrivals(db: Queryable, sku: string): Promise<ExpectedArrival[]> {
+/** Open arrivals of a SKU or of several (every warehouse), soonest first. */
+export async function expectedArrivals(db: Queryable, sku: string | string[]): Promise<ExpectedArrival[]> {
   const rows = await queryRows<{
     workflow_id: string;
     kind: 'restock' | 'transfer';
@@ -71,8 +75,8 @@ export async function expectedArrivals(db: Queryable, sku: string): Promise<Expe
   }>(
     db,
     `SELECT workflow_id, kind, warehouse, sku, greatest(expected - received, 0) AS outstanding, eta
-       FROM inbound_arrivals WHERE sku = $1 AND status = 'expected' AND expected > received ORDER BY eta`,
-    [sku],
+       FROM inbound_arrivals WHERE sku = ANY($1) AND status = 'expected' AND expected > received ORDER BY eta`,
+    [Array.isArray(sku) ? sku : [sku]],
   );
   return rows.map((r) => ({
     workflowId: r.workflow_id,

@@ -70,6 +70,15 @@ const DEBOUNCE_MS = 250;
 const POLL_MS = 2_000;
 const NETWORK = '';
 const MINUTE_MS = 60_000;
+/** SKUs evaluated per slice of a pass: their reads and their state writes go in a handful of statements. */
+const SLICE = 200;
+const SUPPLY_ACTIONS: readonly AlertAction[] = [
+  'transfer',
+  'restock',
+  'presale_suggestion',
+  'kit_build_suggestion',
+];
+const AT_FLOOR: readonly AlertReason[] = ['at_stop_sell_floor', 'below_static_critical_threshold'];
 /** Business minutes a person has to answer a presale or kit-build suggestion before it escalates or expires. */
 const SUGGESTION_SLA_MINUTES = 30;
 
@@ -95,8 +104,24 @@ interface PassContext {
   wroteOutbox: boolean;
 }
 
+/** State writes of a slice, done in one statement each after its SKUs are evaluated. */
+interface BatchWrites {
+  series: {
+    sku: string;
+    warehouse: string;
+    demand: DemandState;
+    alert: StoredAlert | null;
+    velocity: number;
+  }[];
+  latest: { id: string; latest: unknown }[];
+}
+
 interface SkuContext {
   sku: string;
+  /** The SKU's stored series (warehouse '' = network), locked for this pass. */
+  series: Map<string, SeriesRow>;
+  /** Open alerts of the SKU that already made a supply decision. */
+  supplyDecided: Set<string>;
   name: string;
   tier: SkuTier;
   isKit: boolean;
@@ -326,18 +351,26 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       }
 
       const ctx = await this.passContext(tx, nowMs);
+      const skus = [...touched.keys()].sort();
       let evaluated = 0;
-      for (const sku of [...touched.keys()].sort()) {
-        await tx.query('SAVEPOINT alert_sku');
-        try {
-          await this.evaluateSku(tx, ctx, sku, touched.get(sku)!);
-          await tx.query('RELEASE SAVEPOINT alert_sku');
-          evaluated++;
-        } catch (err) {
-          // One SKU's failure must not stop the alerts of every other SKU; it is retried at the next sweep.
-          await tx.query('ROLLBACK TO SAVEPOINT alert_sku');
-          this.log.error(`alert evaluation of ${sku} failed: ${String(err)}`);
+      // In slices: each loads its SKUs' whole picture in a few queries and writes their states in one statement.
+      for (let i = 0; i < skus.length; i += SLICE) {
+        const slice = skus.slice(i, i + SLICE);
+        await this.lockSkus(tx, slice);
+        const contexts = await this.loadContexts(tx, ctx, slice);
+        const batch: BatchWrites = { series: [], latest: [] };
+        for (const sku of slice) {
+          const sc = contexts.get(sku);
+          if (!sc) continue;
+          try {
+            await this.evaluateSku(tx, ctx, sc, touched.get(sku)!, batch);
+            evaluated++;
+          } catch (err) {
+            // One SKU's failure must not stop the alerts of every other SKU; it is retried at the next sweep.
+            this.log.error(`alert evaluation of ${sku} failed: ${String(err)}`);
+          }
         }
+        await this.writeBatch(tx, batch);
       }
       await tx.query(
         `UPDATE alert_engine_cursor SET horizon = $1::xid8, last_sweep_minute = greatest(last_sweep_minute, $2),
@@ -378,79 +411,139 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     return best;
   }
 
-  private async skuContext(tx: EntityManager, ctx: PassContext, sku: string): Promise<SkuContext | null> {
-    const [row] = await queryRows<{ code: string; name: string; tier: SkuTier; is_kit: boolean }>(
+  /** Everything the evaluation of these SKUs reads, in one query per kind of data. */
+  private async loadContexts(
+    tx: EntityManager,
+    ctx: PassContext,
+    skus: string[],
+  ): Promise<Map<string, SkuContext>> {
+    const out = new Map<string, SkuContext>();
+    if (!skus.length) return out;
+    const rows = await queryRows<{ code: string; name: string; tier: SkuTier; is_kit: boolean }>(
       tx,
-      'SELECT code, name, tier, is_kit FROM skus WHERE code = $1',
-      [sku],
+      'SELECT code, name, tier, is_kit FROM skus WHERE code = ANY($1)',
+      [skus],
     );
-    if (!row) return null;
-    const levels = new Map((await readLevels(tx, { sku })).map((l) => [l.warehouse, l]));
-    const holds = await queryRows<{ warehouse: string; qty: number }>(
+    const levels = await readLevels(tx, { skus });
+    const holds = await queryRows<{ sku: string; warehouse: string; qty: number }>(
       tx,
-      `SELECT warehouse, sum(qty)::int AS qty FROM stock_holds WHERE sku = $1 AND status = 'active' GROUP BY 1`,
-      [sku],
+      `SELECT sku, warehouse, sum(qty)::int AS qty FROM stock_holds WHERE sku = ANY($1) AND status = 'active'
+        GROUP BY 1, 2`,
+      [skus],
     );
-    const now = iso(ctx.nowMs);
-    // The sale window: the latest end among sale events with this SKU and live sessions locking it, now on.
-    const [windowRow] = await queryRows<{ ends_at: Date | null; planned_rate: number | null }>(
+    // The sale window: the latest end among sale events with the SKU and live sessions locking it, now on.
+    const windows = await queryRows<{ sku: string; ends_at: Date | null; planned_rate: number | null }>(
       tx,
-      `SELECT max(ends_at) AS ends_at, sum(planned_rate)::float8 AS planned_rate FROM (
-         SELECT e.ends_at,
+      `SELECT sku, max(ends_at) AS ends_at, sum(planned_rate)::float8 AS planned_rate FROM (
+         SELECT s.sku, e.ends_at,
                 s.forecast_units / greatest(1, extract(epoch FROM e.ends_at - e.starts_at) / 60) AS planned_rate
            FROM sale_events e JOIN sale_event_skus s ON s.sale_event = e.code
-          WHERE s.sku = $1 AND e.starts_at <= $2 AND e.ends_at > $2
+          WHERE s.sku = ANY($1) AND e.starts_at <= $2 AND e.ends_at > $2
          UNION ALL
-         SELECT ls.ends_at, NULL FROM live_sessions ls JOIN live_session_locks l ON l.session_id = ls.id
-          WHERE l.sku = $1 AND ls.status = 'active' AND ls.starts_at <= $2 AND ls.ends_at > $2) w`,
-      [sku, now],
+         SELECT l.sku, ls.ends_at, NULL FROM live_sessions ls JOIN live_session_locks l ON l.session_id = ls.id
+          WHERE l.sku = ANY($1) AND ls.status = 'active' AND ls.starts_at <= $2 AND ls.ends_at > $2) w
+        GROUP BY sku`,
+      [skus, iso(ctx.nowMs)],
     );
-    let kitBuildable: Map<string, number> | null = null;
-    if (row.is_kit) {
-      const parts = await queryRows<{ component_sku: string; qty: number }>(
-        tx,
-        'SELECT component_sku, qty FROM kit_components WHERE kit_sku = $1',
-        [sku],
-      );
-      const partLevels = await readLevels(tx, { skus: parts.map((p) => p.component_sku) });
-      kitBuildable = new Map();
-      const warehouses = new Set(partLevels.map((l) => l.warehouse));
-      for (const w of warehouses) {
-        let n = Number.POSITIVE_INFINITY;
-        for (const p of parts) {
-          const l = partLevels.find((x) => x.warehouse === w && x.sku === p.component_sku);
-          n = Math.min(n, Math.floor((l?.available ?? 0) / p.qty));
-        }
-        kitBuildable.set(w, Number.isFinite(n) ? n : 0);
-      }
-    }
-    return {
-      sku,
-      name: row.name,
-      tier: row.tier,
-      isKit: row.is_kit,
-      policy: ctx.book.forSku(sku, row.tier),
-      levels,
-      held: new Map(holds.map((h) => [h.warehouse, h.qty])),
-      saleWindowEndMs: windowRow?.ends_at ? windowRow.ends_at.getTime() : null,
-      plannedRatePerMinute: windowRow?.planned_rate ?? null,
-      demandToSaleEnd: 0,
-      kitBuildable,
-      arrivals: await expectedArrivals(tx, sku),
-    };
-  }
-
-  private async lockSku(tx: EntityManager, sku: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SKU_LOCK_NAMESPACE, sku]);
-  }
-
-  private async loadSeries(tx: EntityManager, sku: string): Promise<Map<string, SeriesRow>> {
-    const rows = await queryRows<SeriesRow>(
+    const kits = rows.filter((r) => r.is_kit).map((r) => r.code);
+    const parts = kits.length
+      ? await queryRows<{ kit_sku: string; component_sku: string; qty: number }>(
+          tx,
+          'SELECT kit_sku, component_sku, qty FROM kit_components WHERE kit_sku = ANY($1)',
+          [kits],
+        )
+      : [];
+    const partLevels = parts.length
+      ? await readLevels(tx, { skus: [...new Set(parts.map((p) => p.component_sku))] })
+      : [];
+    const arrivals = await expectedArrivals(tx, skus);
+    const series = await queryRows<SeriesRow & { sku: string }>(
       tx,
-      'SELECT warehouse, demand, alert FROM alert_series WHERE sku = $1 FOR UPDATE',
-      [sku],
+      'SELECT sku, warehouse, demand, alert FROM alert_series WHERE sku = ANY($1) ORDER BY sku, warehouse FOR UPDATE',
+      [skus],
     );
-    return new Map(rows.map((r) => [r.warehouse, r]));
+    const decided = await queryRows<{ id: string }>(
+      tx,
+      `SELECT id FROM alerts a WHERE sku = ANY($1) AND status = 'open'
+          AND EXISTS (SELECT 1 FROM jsonb_array_elements(a.decisions) d WHERE d->>'action' = ANY($2))`,
+      [skus, SUPPLY_ACTIONS],
+    );
+    const supplyDecided = new Set(decided.map((d) => d.id));
+    for (const row of rows) {
+      const sku = row.code;
+      const window = windows.find((w) => w.sku === sku);
+      let kitBuildable: Map<string, number> | null = null;
+      if (row.is_kit) {
+        const mine = parts.filter((p) => p.kit_sku === sku);
+        kitBuildable = new Map();
+        const places = new Set(
+          partLevels.filter((l) => mine.some((p) => p.component_sku === l.sku)).map((l) => l.warehouse),
+        );
+        for (const w of places) {
+          let n = Number.POSITIVE_INFINITY;
+          for (const p of mine) {
+            const l = partLevels.find((x) => x.warehouse === w && x.sku === p.component_sku);
+            n = Math.min(n, Math.floor((l?.available ?? 0) / p.qty));
+          }
+          kitBuildable.set(w, Number.isFinite(n) ? n : 0);
+        }
+      }
+      out.set(sku, {
+        sku,
+        series: new Map(series.filter((r) => r.sku === sku).map((r) => [r.warehouse, r])),
+        supplyDecided,
+        name: row.name,
+        tier: row.tier,
+        isKit: row.is_kit,
+        policy: ctx.book.forSku(sku, row.tier),
+        levels: new Map(levels.filter((l) => l.sku === sku).map((l) => [l.warehouse, l])),
+        held: new Map(holds.filter((h) => h.sku === sku).map((h) => [h.warehouse, h.qty])),
+        saleWindowEndMs: window?.ends_at ? window.ends_at.getTime() : null,
+        plannedRatePerMinute: window?.planned_rate ?? null,
+        demandToSaleEnd: 0,
+        kitBuildable,
+        arrivals: arrivals.filter((a) => a.sku === sku),
+      });
+    }
+    return out;
+  }
+
+  /** Per-SKU advisory locks, in SKU order (an external alert takes one of them). */
+  private async lockSkus(tx: EntityManager, skus: string[]): Promise<void> {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock($1, hashtext(s)) FROM (SELECT s FROM unnest($2::text[]) s ORDER BY s) t`,
+      [SKU_LOCK_NAMESPACE, skus],
+    );
+  }
+
+  /** The slice's series states and open alerts' latest numbers, one statement each (in chunks). */
+  private async writeBatch(tx: EntityManager, batch: BatchWrites): Promise<void> {
+    for (let i = 0; i < batch.series.length; i += SLICE) {
+      const rows = batch.series.slice(i, i + SLICE);
+      await tx.query(
+        `INSERT INTO alert_series (sku, warehouse, demand, alert, velocity, evaluated_at)
+         SELECT sku, warehouse, demand, alert, velocity, now()
+           FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::float8[])
+                AS u(sku, warehouse, demand, alert, velocity)
+         ON CONFLICT (sku, warehouse) DO UPDATE SET demand = EXCLUDED.demand, alert = EXCLUDED.alert,
+           velocity = EXCLUDED.velocity, evaluated_at = now()`,
+        [
+          rows.map((r) => r.sku),
+          rows.map((r) => r.warehouse),
+          rows.map((r) => JSON.stringify(r.demand)),
+          rows.map((r) => (r.alert ? JSON.stringify(r.alert) : null)),
+          rows.map((r) => (Number.isFinite(r.velocity) ? r.velocity : 0)),
+        ],
+      );
+    }
+    for (let i = 0; i < batch.latest.length; i += SLICE) {
+      const rows = batch.latest.slice(i, i + SLICE);
+      await tx.query(
+        `UPDATE alerts a SET latest = u.latest, updated_at = now()
+           FROM unnest($1::uuid[], $2::jsonb[]) AS u(id, latest) WHERE a.id = u.id`,
+        [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.latest))],
+      );
+    }
   }
 
   /** Rejected attempts (and presale lines) have no warehouse: the one nearest the buyer would have served them. */
@@ -461,11 +554,14 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     return [...warehouses].sort((a, b) => d.get(a)! - d.get(b)! || (a < b ? -1 : 1))[0]!;
   }
 
-  private async evaluateSku(tx: EntityManager, ctx: PassContext, sku: string, obs: Observations) {
-    await this.lockSku(tx, sku);
-    const sc = await this.skuContext(tx, ctx, sku);
-    if (!sc) return;
-    const series = await this.loadSeries(tx, sku);
+  private async evaluateSku(
+    tx: EntityManager,
+    ctx: PassContext,
+    sc: SkuContext,
+    obs: Observations,
+    batch: BatchWrites,
+  ): Promise<void> {
+    const series = sc.series;
     const warehouses = [
       ...new Set([...sc.levels.keys(), ...[...series.keys()].filter((w) => w !== NETWORK)]),
     ].sort();
@@ -487,30 +583,107 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       states.set(NETWORK, observeCartAdds(stateOf(NETWORK), { atMs: c.atMs, units: c.qty }));
 
     const assessments = this.assessAll(ctx, sc, warehouses, stateOf);
-
-    for (const w of [...warehouses, NETWORK]) {
+    const steps = [...warehouses, NETWORK].map((w) => {
       const a = assessments.get(w)!;
       const prev = series.get(w)?.alert ?? null;
       const transition = nextAlertState(prev, a.evaluation, sc.policy, ctx.nowMs);
-      const stored = await this.applyTransition(tx, ctx, sc, w, prev, transition, a.evaluation, {
-        source: 'engine',
-        forecastWindowMinutes: a.forecast.horizonMinutes,
-        assessments,
-        warehouses,
-      });
-      await tx.query(
-        `INSERT INTO alert_series (sku, warehouse, demand, alert, velocity, evaluated_at)
-         VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (sku, warehouse) DO UPDATE SET demand = $3, alert = $4, velocity = $5, evaluated_at = now()`,
-        [
-          sku,
-          w,
-          JSON.stringify(advanceDemand(stateOf(w), ctx.nowMs)),
-          stored ? JSON.stringify(stored) : null,
-          a.forecast.velocityPerMinute,
-        ],
-      );
+      return {
+        w,
+        a,
+        prev,
+        transition,
+        supply: this.pendingSupply(ctx, sc, w, prev, transition, assessments, warehouses),
+      };
+    });
+    // Most evaluations change nothing but numbers: those go into the slice's batch. A SKU whose alerts open,
+    // escalate, resolve, decide supply or hold stock writes those now, under a savepoint of its own.
+    const eventful = steps.some((st) => this.isEventful(sc, st.w, st.transition, st.a.evaluation, st.supply));
+    const stored: (StoredAlert | null)[] = [];
+    if (eventful) {
+      await tx.query('SAVEPOINT alert_sku');
+      try {
+        for (const st of steps)
+          stored.push(
+            await this.applyTransition(tx, ctx, sc, st.w, st.prev, st.transition, st.a.evaluation, {
+              source: 'engine',
+              forecastWindowMinutes: st.a.forecast.horizonMinutes,
+              supply: st.supply,
+            }),
+          );
+        await tx.query('RELEASE SAVEPOINT alert_sku');
+      } catch (err) {
+        await tx.query('ROLLBACK TO SAVEPOINT alert_sku');
+        throw err;
+      }
+    } else {
+      for (const st of steps) {
+        const next = st.transition.alert;
+        const id = st.prev?.id;
+        const keep: StoredAlert | null = next && id ? { ...next, id } : null;
+        if (keep?.status === 'open')
+          batch.latest.push({ id: keep.id, latest: this.latestOf(ctx, st.a.evaluation) });
+        stored.push(keep);
+      }
     }
+    steps.forEach((st, i) =>
+      batch.series.push({
+        sku: sc.sku,
+        warehouse: st.w,
+        demand: advanceDemand(stateOf(st.w), ctx.nowMs),
+        alert: stored[i] ?? null,
+        velocity: st.a.forecast.velocityPerMinute,
+      }),
+    );
+  }
+
+  private latestOf(ctx: PassContext, evaluation: AlertEvaluation) {
+    return {
+      level: evaluation.level,
+      reasons: evaluation.reasons,
+      numbers: evaluation.numbers,
+      at: iso(ctx.nowMs),
+    };
+  }
+
+  /**
+   * The supply decisions this evaluation would take (pure): when a level is reached, or while an open alert has
+   * not decided any yet (a need can appear after the level did: the stock runs down at the same level).
+   */
+  private pendingSupply(
+    ctx: PassContext,
+    sc: SkuContext,
+    w: string,
+    prev: StoredAlert | null,
+    transition: AlertTransition,
+    assessments: Map<string, Assessment>,
+    warehouses: string[],
+  ): { level: OpenAlertLevel; decisions: SupplyDecision[] } | null {
+    const next = transition.alert;
+    if (!next || next.status !== 'open') return null;
+    const reached = transition.action === 'open' || transition.action === 'escalate';
+    if (!reached && prev && sc.supplyDecided.has(prev.id)) return null;
+    const actions = reached ? transition.actions : (sc.policy.actions[next.level] ?? []);
+    if (!actions.some((a) => SUPPLY_ACTIONS.includes(a))) return null;
+    const decisions = this.planSupply(ctx, sc, w, actions, assessments, warehouses);
+    return decisions.length ? { level: next.level, decisions } : null;
+  }
+
+  private isEventful(
+    sc: SkuContext,
+    w: string,
+    transition: AlertTransition,
+    evaluation: AlertEvaluation,
+    supply: { decisions: SupplyDecision[] } | null,
+  ): boolean {
+    if (transition.action === 'open' || transition.action === 'escalate' || transition.action === 'resolve')
+      return true;
+    if (supply) return true;
+    const next = transition.alert;
+    if (!next || next.status !== 'open') return false;
+    if (!(sc.policy.actions[next.level] ?? []).includes('stop_sell')) return false;
+    if (!evaluation.reasons.some((r) => AT_FLOOR.includes(r))) return false;
+    const targets = w === NETWORK ? [...sc.levels.keys()] : [w];
+    return targets.some((t) => (sc.levels.get(t)?.available ?? 0) > 0 && !(sc.held.get(t) ?? 0));
   }
 
   /** Forecast and evaluation of every warehouse series of the SKU and of its network series. */
@@ -593,8 +766,8 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     extra: {
       source: string;
       forecastWindowMinutes: number;
-      assessments: Map<string, Assessment>;
-      warehouses: string[];
+      /** Supply decisions planned for this evaluation (pendingSupply), taken once the alert row exists. */
+      supply: { level: OpenAlertLevel; decisions: SupplyDecision[] } | null;
       reasonText?: string;
     },
   ): Promise<StoredAlert | null> {
@@ -664,21 +837,9 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     const reached = transition.action === 'open' || transition.action === 'escalate';
     if (reached && transition.actions.includes('notify'))
       await this.notify(tx, ctx, sc, id, next.level, warehouse, evaluation, extra.forecastWindowMinutes);
-    // Supply is decided when a level is reached, and again while the alert stays open without a supply decision
-    // (a need can appear after the level did: the stock runs down at the same level).
-    if (stored.status === 'open' && (reached || !(await this.hasSupplyDecision(tx, id))))
+    if (stored.status === 'open' && extra.supply)
       decisions.push(
-        ...(await this.supply(
-          tx,
-          ctx,
-          sc,
-          id,
-          next.level,
-          w,
-          reached ? transition.actions : (sc.policy.actions[next.level] ?? []),
-          extra.assessments,
-          extra.warehouses,
-        )),
+        ...(await this.startSupply(tx, ctx, sc, id, extra.supply.level, extra.supply.decisions)),
       );
     if (transition.action === 'resolve') {
       const allActions = OPEN_ALERT_LEVELS.flatMap((l) => sc.policy.actions[l] ?? []);
@@ -718,17 +879,6 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         [id, JSON.stringify(decisions)],
       );
     return stored;
-  }
-
-  private async hasSupplyDecision(tx: EntityManager, alertId: string): Promise<boolean> {
-    const [row] = await queryRows<{ found: boolean }>(
-      tx,
-      `SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(decisions) d
-                       WHERE d->>'action' IN ('transfer', 'restock', 'presale_suggestion', 'kit_build_suggestion'))
-              AS found FROM alerts WHERE id = $1`,
-      [alertId],
-    );
-    return row?.found ?? false;
   }
 
   private async notify(
@@ -773,19 +923,17 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Supply decisions for a level just reached; started through the outbox with ids keyed on the need. */
-  private async supply(
-    tx: EntityManager,
+  /** What the supply planner decides for this series at these actions (pure). */
+  private planSupply(
     ctx: PassContext,
     sc: SkuContext,
-    alertId: string,
-    level: OpenAlertLevel,
     w: string,
-    actions: AlertAction[],
+    actions: readonly AlertAction[],
     assessments: Map<string, Assessment>,
     warehouses: string[],
-  ): Promise<Record<string, unknown>[]> {
+  ): SupplyDecision[] {
     const k = sc.policy.type === 'dynamic' ? sc.policy.k : 1;
-    const decided = decideSupply({
+    return decideSupply({
       sku: sc.sku,
       warehouse: w === NETWORK ? null : w,
       nowMs: ctx.nowMs,
@@ -807,6 +955,17 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
             : (sc.kitBuildable.get(w) ?? 0),
       allowed: actions,
     });
+  }
+
+  /** Starts what was decided (through the outbox, ids keyed on the need) and records it on the alert and audit. */
+  private async startSupply(
+    tx: EntityManager,
+    ctx: PassContext,
+    sc: SkuContext,
+    alertId: string,
+    level: OpenAlertLevel,
+    decided: SupplyDecision[],
+  ): Promise<Record<string, unknown>[]> {
     const at = iso(ctx.nowMs);
     const out: Record<string, unknown>[] = [];
     for (const d of decided) {
@@ -997,12 +1156,12 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     const nowMs = await this.clock.nowMs();
     let wroteOutbox = false;
     const alertId = await this.db.transaction(async (tx) => {
-      await this.lockSku(tx, dto.sku);
+      await this.lockSkus(tx, [dto.sku]);
       const again = await this.byKey(dto.idempotencyKey, hash, tx);
       if (again) return again.id;
       const ctx = await this.passContext(tx, nowMs);
-      const sc = (await this.skuContext(tx, ctx, dto.sku))!;
-      const series = await this.loadSeries(tx, dto.sku);
+      const sc = (await this.loadContexts(tx, ctx, [dto.sku])).get(dto.sku)!;
+      const series = sc.series;
       const w = dto.warehouse ?? NETWORK;
       const row = series.get(w);
       const own = [...sc.levels.values()]
@@ -1032,8 +1191,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       const stored = await this.applyTransition(tx, ctx, sc, w, prev, transition, evaluation, {
         source: `external:${dto.source}`,
         forecastWindowMinutes: sc.policy.type === 'dynamic' ? sc.policy.windowMinutes : 30,
-        assessments,
-        warehouses,
+        supply: this.pendingSupply(ctx, sc, w, prev, transition, assessments, warehouses),
         reasonText: dto.reason,
       });
       wroteOutbox = ctx.wroteOutbox;

@@ -21,6 +21,8 @@ const BATCH = 50;
 const LEASE_SECONDS = 30;
 const POLL_MS = 1_000;
 const MAX_ATTEMPTS = 25;
+/** Starts and signals in flight at once, per replica. */
+const PARALLEL = 8;
 
 /**
  * Delivers outbox rows right after commit (kick) and on a poll (backstop), on every API replica. Rows are
@@ -86,9 +88,19 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
       );
       if (rows.length === 0) return total;
       total += rows.length;
-      // In id order: a start enqueued before a signal to the same workflow is delivered first.
+      // Different workflows in parallel (a start is a round trip to Temporal; one after another, a burst of
+      // alerts queues behind itself); one workflow's rows in id order, so a start goes before its signals.
       rows.sort((a, b) => Number(a.id) - Number(b.id));
-      for (const row of rows) await this.deliverOne(row);
+      const byWorkflow = new Map<string, OutboxRow[]>();
+      for (const row of rows)
+        byWorkflow.set(row.workflow_id, [...(byWorkflow.get(row.workflow_id) ?? []), row]);
+      const lanes = [...byWorkflow.values()];
+      await Promise.all(
+        Array.from({ length: Math.min(PARALLEL, lanes.length) }, async () => {
+          for (let lane = lanes.shift(); lane; lane = lanes.shift())
+            for (const row of lane) await this.deliverOne(row);
+        }),
+      );
       if (this.stopped) return total;
     }
   }

@@ -21,6 +21,7 @@ import type { CreateTransferDto, DispatchDto, TransferReceiptDto } from './trans
 
 interface TransferRow {
   workflow_id: string;
+  run_id: string;
   sku: string;
   to_warehouse: string;
   from_warehouse: string | null;
@@ -119,7 +120,7 @@ export class TransfersService {
     const repeat = await queryRows<{ n: number }>(
       this.db,
       'SELECT 1 AS n FROM stock_ledger WHERE idempotency_key = $1',
-      [`transfer:${id}:receipt:${dto.idempotencyKey}`],
+      [`transfer:${id}@${row.run_id}:receipt:${dto.idempotencyKey}`],
     );
     if (!repeat.length && dto.qty > outstanding)
       throw validationFailed([{ field: 'qty', reason: `exceeds the ${outstanding} units still in transit` }]);
