@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
+import { DomainError, ErrorCodes } from '@peakstock/domain';
 import { queryRows } from '@peakstock/persistence';
 import { ClockService } from '../clock/clock.service';
 import { TemporalService } from '../temporal/temporal.service';
@@ -95,6 +96,12 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
       for (const row of rows)
         byWorkflow.set(row.workflow_id, [...(byWorkflow.get(row.workflow_id) ?? []), row]);
       const lanes = [...byWorkflow.values()];
+      // The first workflow alone: it (re)connects the client, and when Temporal is down the rest of the batch
+      // waits for its lease instead of every row failing at once.
+      const first = lanes.shift()!;
+      let reachable = true;
+      for (const row of first) reachable = (await this.deliverOne(row)) && reachable;
+      if (!reachable) return total;
       await Promise.all(
         Array.from({ length: Math.min(PARALLEL, lanes.length) }, async () => {
           for (let lane = lanes.shift(); lane; lane = lanes.shift())
@@ -105,13 +112,15 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private async deliverOne(row: OutboxRow): Promise<void> {
+  /** Delivers one row; false when Temporal could not be reached (the row is retried after a back-off). */
+  private async deliverOne(row: OutboxRow): Promise<boolean> {
     try {
       if (row.kind === 'start') await this.start(row);
       else await this.signal(row);
       await this.db.query('UPDATE outbox SET delivered_at = now(), last_error = NULL WHERE id = $1', [
         row.id,
       ]);
+      return true;
     } catch (err) {
       const giveUp = row.attempts >= MAX_ATTEMPTS || err instanceof WorkflowNotFoundError;
       const backoff = Math.min(300, 2 ** Math.min(row.attempts, 8));
@@ -123,6 +132,7 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
       );
       if (giveUp)
         this.log.error(`outbox row ${row.id} (${row.kind} ${row.workflow_id}) given up: ${String(err)}`);
+      return !(err instanceof DomainError && err.code === ErrorCodes.TEMPORAL_UNAVAILABLE);
     }
   }
 
