@@ -6,6 +6,7 @@ import { NotificationActivitiesImpl } from './notifications/notifications.activi
 import { OversoldActivitiesImpl } from './orders/oversold.activities';
 import { ProbeActivitiesImpl } from './probe/probe.activities';
 import { ProjectionActivitiesImpl } from './projection/projection.activities';
+import { RestockActivitiesImpl } from './restock/restock.activities';
 import { TaskActivitiesImpl } from './tasks/tasks.activities';
 import { TransferActivitiesImpl } from './transfers/transfer.activities';
 
@@ -19,6 +20,7 @@ export {
   TaskActivitiesImpl,
   SuggestionActivitiesImpl,
   TransferActivitiesImpl,
+  RestockActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -31,4 +33,5 @@ export const activityProviders = [
   OversoldActivitiesImpl,
   SuggestionActivitiesImpl,
   TransferActivitiesImpl,
+  RestockActivitiesImpl,
 ];

@@ -12,6 +12,7 @@ import { ChannelWebhooks1763860000000 } from './1763860000000-ChannelWebhooks';
 import { OrderReturns1763870000000 } from './1763870000000-OrderReturns';
 import { Alerts1763880000000 } from './1763880000000-Alerts';
 import { InboundArrivals1763885000000 } from './1763885000000-InboundArrivals';
+import { Restocks1763890000000 } from './1763890000000-Restocks';
 import { Transfers1763900000000 } from './1763900000000-Transfers';
 
 export const migrations = [
@@ -28,5 +29,6 @@ export const migrations = [
   OrderReturns1763870000000,
   Alerts1763880000000,
   InboundArrivals1763885000000,
+  Restocks1763890000000,
   Transfers1763900000000,
 ];

@@ -4,6 +4,6 @@ export { probeWorkflow } from './probe/probe.workflow';
 export { liveSessionWorkflow } from './live-session/live-session.workflow';
 export { oversoldOrderWorkflow } from './oversold-order/oversold-order.workflow';
 export { alertNotifyWorkflow } from './alerts/alert-notify.workflow';
-export { restockWorkflow } from './alerts/supply-requests.workflow';
+export { restockWorkflow } from './restock/restock.workflow';
 export { transferWorkflow } from './transfer/transfer.workflow';
 export { presaleSuggestionWorkflow, kitBuildSuggestionWorkflow } from './alerts/suggestions.workflow';

@@ -90,18 +90,21 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
       token: string;
       warehouses?: string[];
       channel?: string;
+      supplier?: string;
     }[];
-    // A user for every role: a lead per warehouse and a channel user per channel of the demo scenario.
+    // A user for every role: a lead per warehouse, a channel user per channel and a partner per supplier of the
+    // demo scenario.
     expect(
       demo
         .map(
           (d) =>
-            `${d.role}${d.warehouses ? `:${d.warehouses.join()}` : ''}${d.channel ? `:${d.channel}` : ''}`,
+            `${d.role}${d.warehouses ? `:${d.warehouses.join()}` : ''}${d.channel ? `:${d.channel}` : ''}${d.supplier ? `:${d.supplier}` : ''}`,
         )
         .sort(),
     ).toEqual([
       'channel:douyin',
       'ops',
+      'partner:FAC-NB',
       'supply_manager',
       'viewer',
       'warehouse_lead:GZ1',

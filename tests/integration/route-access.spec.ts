@@ -62,6 +62,17 @@ describe('route × role table', () => {
     db = await createTestDatabase();
     api = await startTestApi(db, { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
     await seedScopes(api);
+    // The partner below belongs to a supplier, which must exist.
+    await api.call('PUT', '/v1/skus/SUP1-SKU', { body: { name: 'x', unitCost: 1, unitPrice: 2, tier: 'C' } });
+    await api.call('PUT', '/v1/suppliers/SUP1', {
+      body: {
+        name: 'Supplier 1',
+        skus: [{ sku: 'SUP1-SKU' }],
+        leadTimeHours: 48,
+        unitsPerDay: 100,
+        adapter: 'manual',
+      },
+    });
     const scopes: Record<Role, Record<string, unknown>> = {
       admin: {},
       ops: {},

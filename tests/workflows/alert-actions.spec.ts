@@ -91,12 +91,20 @@ describe('alert actions run as workflows through the outbox (real dev server)', 
       (p) => p?.status === 'completed',
       30_000,
     );
+    // No supplier is set up for WF here: the restock computes its quantity, then stops, saying so.
     expect(progress).toMatchObject({
       kind: 'restock',
-      stage: 'requested',
+      stage: 'no supplier',
       startedBy: { kind: 'alert' },
       subject: { sku: 'WF', warehouses: ['HZ1'] },
-      data: { schemaVersion: 1, sku: 'WF', warehouse: 'HZ1', need: expect.any(Number) },
+      data: {
+        schemaVersion: 1,
+        sku: 'WF',
+        warehouse: 'HZ1',
+        need: expect.any(Number),
+        outcome: 'no_supplier',
+        plan: expect.objectContaining({ qty: expect.any(Number), maths: expect.any(Array) }),
+      },
     });
     // The warehouse's and the network's alert may both decide the same need: one workflow, started by the first
     // to be delivered; the second start joins it and both alerts link to it.
@@ -105,7 +113,7 @@ describe('alert actions run as workflows through the outbox (real dev server)', 
     const alert = deciders.find((a) => a.id === progress.startedBy.id)!;
     const detail = (await api.call('GET', `/v1/alerts/${alert.id}`)).body;
     expect(detail.workflows).toEqual([
-      expect.objectContaining({ workflowId: 'restock:WF:HZ1', status: 'completed', stage: 'requested' }),
+      expect.objectContaining({ workflowId: 'restock:WF:HZ1', status: 'completed', stage: 'no supplier' }),
     ]);
 
     // The notification of the level reached ran to completion (no subscriber here: nothing to send).

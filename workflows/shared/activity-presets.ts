@@ -22,3 +22,18 @@ export const notify: ActivityOptions = {
     nonRetryableErrorTypes: ['NotificationRejected', 'BadNotification'],
   },
 };
+
+/**
+ * Calls to a supplier's system (the restock's adapters): retried through an outage for a bounded time, after
+ * which the workflow moves on (next supplier, or records that the supplier could not be told); a refusal is final.
+ */
+export const supplierCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['SupplierRejected'],
+  },
+};

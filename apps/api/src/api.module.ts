@@ -25,6 +25,10 @@ import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { TransfersController } from './transfers/transfers.controller';
 import { TransfersService } from './transfers/transfers.service';
+import { RestocksController } from './restocks/restocks.controller';
+import { RestocksService } from './restocks/restocks.service';
+import { RestockBudgetController, SuppliersController } from './suppliers/suppliers.controller';
+import { SuppliersService } from './suppliers/suppliers.service';
 import { SubscriptionsController } from './notifications/subscriptions.controller';
 import { OutboxService } from './outbox/outbox.service';
 import { ProgressEventsService } from './sse/progress-events.service';
@@ -81,6 +85,9 @@ export class ApiModule {
         LiveSessionsController,
         AlertsController,
         TransfersController,
+        SuppliersController,
+        RestockBudgetController,
+        RestocksController,
       ],
       providers: [
         { provide: ApiMetrics, useValue: new ApiMetrics() },
@@ -103,6 +110,8 @@ export class ApiModule {
         AlertEngine,
         AlertsService,
         TransfersService,
+        SuppliersService,
+        RestocksService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -14,6 +14,7 @@ export interface DemoUser {
   id: string;
   warehouses?: string[];
   channel?: string;
+  supplier?: string;
 }
 
 type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
@@ -63,6 +64,9 @@ function kitsLast(s: Scenario): Scenario['skus'] {
   return out;
 }
 
+/** The demo's per-order restock budget (money): larger orders wait for the supply manager. */
+const DEMO_RESTOCK_BUDGET = 20_000;
+
 export async function loadDemoMasterData(
   apiUrl: string,
   adminToken: string,
@@ -93,6 +97,17 @@ export async function loadDemoMasterData(
       ...(sku.unitCostSource === 'given' ? { unitCost: sku.unitCost } : {}),
     });
   }
+  // Demo suppliers answer by themselves (the simulated adapter: a seeded delay in business time), so a restock
+  // runs through to its receipt with nobody playing the factory; above the budget the supply manager decides.
+  for (const sup of s.suppliers)
+    await call('PUT', `/v1/suppliers/${sup.code}`, {
+      name: sup.name,
+      skus: sup.skus.map((sku) => ({ sku })),
+      leadTimeHours: sup.leadTimeHours,
+      unitsPerDay: sup.unitsPerDay,
+      adapter: 'simulated',
+    });
+  await call('PUT', '/v1/settings/restock-budget', { perOrder: DEMO_RESTOCK_BUDGET });
   for (const c of s.channels) await call('PUT', `/v1/channels/${c.code}`, { name: c.name });
   const lastMinute = Math.max(60, ...s.liveSessions.map((l) => l.endsAtMinute));
   const offset = offsetMinutes(s.startsAt);
@@ -114,7 +129,7 @@ export async function loadDemoMasterData(
     });
   }
   log(
-    `demo data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.channels.length} channels, sale event ${s.name}`,
+    `demo data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.suppliers.length} simulated suppliers, ${s.channels.length} channels, sale event ${s.name}`,
   );
 }
 
@@ -140,6 +155,12 @@ export async function ensureDemoUsers(
       name: `${c.name} (demo channel)`,
       role: 'channel',
       channel: c.code,
+    })),
+    // A partner per supplier: it can confirm a purchase order before the simulated factory does.
+    ...(s?.suppliers ?? []).map((sup) => ({
+      name: `${sup.name} (demo partner)`,
+      role: 'partner',
+      supplier: sup.code,
     })),
   ];
   for (const w of wanted) {

@@ -179,7 +179,8 @@ async function main(): Promise<void> {
   const apiUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${apiPort}`;
   await waitReady(`${apiUrl}/health/ready`, api);
 
-  let demo: { role: string; token: string; warehouses?: string[]; channel?: string }[] = [];
+  let demo: { role: string; token: string; warehouses?: string[]; channel?: string; supplier?: string }[] =
+    [];
   if (process.env.DEMO_DATA !== '0') {
     const scenario = readScenario(path.join(root, 'scenarios', 'demo-small.json'));
     await loadDemoMasterData(apiUrl, adminToken, scenario, say);
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
     `  admin            ${adminToken}`,
     ...demo.map(
       (d) =>
-        `  ${`${d.role}${d.warehouses ? ` ${d.warehouses.join(',')}` : ''}${d.channel ? ` ${d.channel}` : ''}`.padEnd(24)} ${d.token}`,
+        `  ${`${d.role}${d.warehouses ? ` ${d.warehouses.join(',')}` : ''}${d.channel ? ` ${d.channel}` : ''}${d.supplier ? ` ${d.supplier}` : ''}`.padEnd(24)} ${d.token}`,
     ),
     '',
     'Try:  curl -H "Authorization: Bearer <token>" ' + `${apiUrl}/v1/clock`,

@@ -39,11 +39,6 @@ export interface TransferRequestInput {
   numbers: Record<string, unknown>;
 }
 
-export interface SupplyRequestResult {
-  schemaVersion: 1;
-  outcome: 'recorded';
-}
-
 /** Supply cannot land within the sale window: ops may open presale for the expected shortfall instead of losing it. */
 export interface PresaleSuggestionInput {
   sku: string;

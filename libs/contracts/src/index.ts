@@ -7,3 +7,4 @@ export * from './live-session';
 export * from './oversold';
 export * from './alerts';
 export * from './transfer';
+export * from './restock';

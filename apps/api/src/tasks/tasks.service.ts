@@ -7,7 +7,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { decisionUpdate, type DecisionResult, type TaskRecord, type TaskScope } from '@peakstock/contracts';
-import { DomainError, ErrorCodes, notFound } from '@peakstock/domain';
+import { DomainError, ErrorCodes, notFound, validationFailed } from '@peakstock/domain';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
 import { TemporalService } from '../temporal/temporal.service';
@@ -132,6 +132,10 @@ export class TasksService {
     }
     if (task.status !== 'open')
       throw new DomainError(ErrorCodes.INVALID_STATE, `the task is already ${task.status}`);
+    // A task that says how many units it may approve (a restock above the budget) refuses more: 422.
+    const maxQty = task.context.maxQty;
+    if (input.approve && input.qty !== undefined && typeof maxQty === 'number' && input.qty > maxQty)
+      throw validationFailed([{ field: 'qty', reason: `exceeds the ${maxQty} units requested` }]);
     const notAfterMs = Date.now() + DECISION_DEADLINE_MS - 500;
     return this.executeUpdate(workflowId, decisionUpdate, {
       taskId: task.id,

@@ -95,11 +95,15 @@ export class UsersService implements OnApplicationBootstrap {
 
   async create(dto: CreateUserDto, by: AuthUser): Promise<{ id: string; token: string; user: UserView }> {
     const errors = checkScopes(dto);
-    // Suppliers and couriers are checked once their master data exists (the restock and courier issues).
-    const [noWarehouses, noChannel] = await Promise.all([
+    // Couriers are checked once their master data exists (the courier issue).
+    const [noWarehouses, noChannel, noSupplier] = await Promise.all([
       this.lookup.missingWarehouses(dto.warehouses ?? []),
       this.lookup.missingChannels(dto.channel ? [dto.channel] : []),
+      dto.supplier
+        ? queryRows(this.db, 'SELECT 1 FROM suppliers WHERE code = $1', [dto.supplier]).then((r) => !r.length)
+        : false,
     ]);
+    if (noSupplier) errors.push({ field: 'supplier', reason: 'unknown supplier' });
     (dto.warehouses ?? []).forEach((w, i) => {
       if (noWarehouses.includes(w)) errors.push({ field: `warehouses[${i}]`, reason: 'unknown warehouse' });
     });

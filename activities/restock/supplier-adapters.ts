@@ -1,0 +1,199 @@
+/**
+ * How a purchase order reaches a supplier, behind one interface (the restock activities choose by the
+ * supplier's `adapter`):
+ * - `manual`: nothing leaves the system; the workflow opens a task for the supplier's partner user, who answers
+ *   through the API.
+ * - `http`: the order is POSTed as JSON to the supplier's URL, signed like every outgoing webhook
+ *   (`X-PeakStock-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`), with the order id as
+ *   `Idempotency-Key`; the supplier answers later on POST /v1/restocks/{id}/supplier-confirmation.
+ * - `simulated`: deterministic in-process supplier for demos and tests, never for real suppliers: from a seed
+ *   (the order id) it decides after how many business minutes it confirms; the workflow applies that answer.
+ *
+ * Every call is idempotent: the order id is the key of all three (a reminder or a retry repeats the same id).
+ * The URL and the secret never appear in an error message or a log line.
+ */
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { SimulatedConfirmation, SupplierAdapterKind } from '@peakstock/contracts';
+
+export interface SupplierRecord {
+  code: string;
+  adapter: SupplierAdapterKind;
+  url: string | null;
+  secret: string | null;
+  leadTimeHours: number;
+}
+
+/** What the supplier is told; JSON-plain, the body of the http adapter's request. */
+export interface PurchaseOrderMessage {
+  id: string;
+  restockId: string;
+  supplier: string;
+  sku: string;
+  warehouse: string;
+  qty: number;
+  unitCost: number;
+  urgency: string;
+  /** Business instant by which the system expects the confirmation. */
+  confirmBy: string;
+  /** Where the supplier answers (POST, with a partner token). */
+  confirmUrl: string;
+}
+
+export type PurchaseOrderEvent =
+  'purchase_order.placed' | 'purchase_order.reminder' | 'purchase_order.cancelled';
+
+export interface SupplierAdapter {
+  place(po: PurchaseOrderMessage): Promise<{ reference: string; simulated: SimulatedConfirmation | null }>;
+  remind(po: PurchaseOrderMessage): Promise<void>;
+  cancel(po: PurchaseOrderMessage, reason: string): Promise<void>;
+}
+
+export const SIGNATURE_HEADER = 'x-peakstock-signature';
+const TIMEOUT_MS = 10_000;
+
+/** `t=<unix ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the format of every signed webhook the system sends. */
+export function signSupplierRequest(secret: string, timestampMs: number, body: string): string {
+  return `t=${timestampMs},v1=${createHmac('sha256', secret).update(`${timestampMs}.${body}`).digest('hex')}`;
+}
+
+class ManualAdapter implements SupplierAdapter {
+  async place(po: PurchaseOrderMessage) {
+    return { reference: po.id, simulated: null };
+  }
+  async remind(): Promise<void> {}
+  async cancel(): Promise<void> {}
+}
+
+class HttpAdapter implements SupplierAdapter {
+  constructor(
+    private readonly supplier: SupplierRecord,
+    private readonly nowMs: () => number,
+  ) {}
+
+  async place(po: PurchaseOrderMessage) {
+    const answer = await this.post('purchase_order.placed', po);
+    const reference =
+      answer &&
+      typeof answer === 'object' &&
+      typeof (answer as { reference?: unknown }).reference === 'string'
+        ? (answer as { reference: string }).reference.slice(0, 200)
+        : po.id;
+    return { reference, simulated: null };
+  }
+
+  async remind(po: PurchaseOrderMessage): Promise<void> {
+    await this.post('purchase_order.reminder', po);
+  }
+
+  async cancel(po: PurchaseOrderMessage, reason: string): Promise<void> {
+    await this.post('purchase_order.cancelled', po, { reason });
+  }
+
+  private async post(
+    event: PurchaseOrderEvent,
+    po: PurchaseOrderMessage,
+    extra: object = {},
+  ): Promise<unknown> {
+    const { url, secret, code } = this.supplier;
+    if (!url || !secret)
+      throw ApplicationFailure.nonRetryable(`supplier ${code} has no URL or secret`, 'SupplierRejected');
+    const body = JSON.stringify({ event, purchaseOrder: po, ...extra });
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signSupplierRequest(secret, this.nowMs(), body),
+          'idempotency-key': `${po.id}:${event}`,
+          'x-peakstock-event': event,
+        },
+        body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        redirect: 'error',
+      });
+    } catch (err) {
+      // Network trouble or a timeout: worth another try (the URL is not named: it may hold a credential).
+      throw new Error(`supplier ${code} unreachable (${(err as Error).name})`);
+    }
+    const text = await res.text().catch(() => '');
+    if (res.ok) {
+      try {
+        return text ? (JSON.parse(text) as unknown) : null;
+      } catch {
+        return null;
+      }
+    }
+    const message = `supplier ${code} answered ${res.status} to ${event}`;
+    if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(message);
+    throw ApplicationFailure.nonRetryable(message, 'SupplierRejected');
+  }
+}
+
+/** FNV-1a, 32 bits: a stable seed from a string. */
+function seedOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small deterministic generator in [0, 1). */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Confirmation delay range of the simulated supplier, business minutes (the demo scenario's supplier actor). */
+export const SIMULATED_CONFIRM_MINUTES: readonly [number, number] = [10, 45];
+
+/** What the simulated supplier answers to an order: the same answer for the same order id, always. */
+export function simulatedConfirmation(
+  po: { id: string; qty: number },
+  leadTimeHours: number,
+): SimulatedConfirmation {
+  const next = generator(seedOf(po.id));
+  const [lo, hi] = SIMULATED_CONFIRM_MINUTES;
+  return { afterMinutes: lo + Math.floor(next() * (hi - lo + 1)), qty: po.qty, etaHours: leadTimeHours };
+}
+
+class SimulatedAdapter implements SupplierAdapter {
+  constructor(private readonly supplier: SupplierRecord) {}
+  async place(po: PurchaseOrderMessage) {
+    return { reference: `SIM-${po.id}`, simulated: simulatedConfirmation(po, this.supplier.leadTimeHours) };
+  }
+  async remind(): Promise<void> {}
+  async cancel(): Promise<void> {}
+}
+
+/**
+ * The adapter for a supplier. `allowSimulated` is false in production: a simulated supplier there is refused
+ * for good rather than confirming orders that no factory will make.
+ */
+export function supplierAdapter(
+  supplier: SupplierRecord,
+  opts: { allowSimulated: boolean; nowMs: () => number },
+): SupplierAdapter {
+  switch (supplier.adapter) {
+    case 'manual':
+      return new ManualAdapter();
+    case 'http':
+      return new HttpAdapter(supplier, opts.nowMs);
+    case 'simulated':
+      if (!opts.allowSimulated)
+        throw ApplicationFailure.nonRetryable(
+          `supplier ${supplier.code} is simulated: not in production`,
+          'SupplierRejected',
+        );
+      return new SimulatedAdapter(supplier);
+  }
+}

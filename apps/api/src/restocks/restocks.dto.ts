@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { RESTOCK_URGENCIES, type RestockUrgency } from '@peakstock/contracts';
+import { CODE } from '../master-data/master-data.dto';
+
+const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
+const KEY = /^[A-Za-z0-9_.:@/-]{1,200}$/;
+const KEY_REASON = { message: '$property must be 1-200 letters, digits or _ . : @ / -' };
+/** ISO 8601 with a time and an offset (Z or ±hh:mm). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export class CreateRestockDto {
+  @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
+  @ApiProperty() @Matches(CODE, CODE_REASON) warehouse!: string;
+  @ApiPropertyOptional({
+    minimum: 1,
+    description:
+      'omitted: the demand while the supplier delivers and after, + safety stock − on hand − inbound − on order',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  qty?: number;
+  @ApiProperty({ enum: RESTOCK_URGENCIES }) @IsIn(RESTOCK_URGENCIES) urgency!: RestockUrgency;
+  @ApiPropertyOptional({ description: 'the supplier to ask first (default: the one landing soonest)' })
+  @IsOptional()
+  @Matches(CODE, CODE_REASON)
+  supplierCode?: string;
+  @ApiProperty() @IsString() @Length(1, 500) reason!: string;
+}
+
+export class SupplierConfirmationDto {
+  @ApiProperty({ minimum: 1, description: 'units the supplier will deliver (at most those ordered)' })
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  qty!: number;
+  @ApiProperty({ description: 'business instant of the delivery, ISO 8601 with an offset' })
+  @Matches(INSTANT, { message: '$property must be an ISO 8601 instant with an offset' })
+  eta!: string;
+  @ApiProperty() @Matches(KEY, KEY_REASON) idempotencyKey!: string;
+}
+
+export class RestockReceiptDto {
+  @ApiProperty({ minimum: 1, description: 'units received (at most those still expected)' })
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  qty!: number;
+  @ApiPropertyOptional({ description: 'the last delivery: what is still expected is recorded as short' })
+  @IsOptional()
+  @IsBoolean()
+  final?: boolean;
+  @ApiProperty() @Matches(KEY, KEY_REASON) idempotencyKey!: string;
+}
+
+export class CancelRestockDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 500) reason?: string;
+}
