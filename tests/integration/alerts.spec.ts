@@ -100,6 +100,7 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
       'UNPLANNED',
       'ARRIVING',
       'NOTCOMING',
+      'SLOWFAB',
     ])
       await put(`/v1/skus/${sku}`, { name: sku, unitCost: 10, unitPrice: 30, tier: 'A' });
     await put('/v1/skus/QUIET', { name: 'quiet', unitCost: 10, unitPrice: 30, tier: 'C' });
@@ -375,6 +376,37 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     expect((await orders('ARRIVING', 8)).status).toBe(200);
     await settle();
     expect(await levels('ARRIVING')).toEqual(['critical']);
+  });
+
+  it('when the factory cannot land inside the sale window, the alert suggests presale instead of a restock', async () => {
+    await put('/v1/suppliers/FAB', {
+      name: 'Slow factory',
+      skus: [{ sku: 'SLOWFAB' }],
+      leadTimeHours: 72,
+      unitsPerDay: 1000,
+      adapter: 'manual',
+    });
+    await put('/v1/sale-events/D12', {
+      name: 'Double 12 warm-up',
+      startsAt: new Date(T0 + 130 * MINUTE).toISOString(),
+      endsAt: new Date(T0 + 130 * MINUTE + 6 * 60 * MINUTE).toISOString(),
+      channels: ['douyin'],
+      skus: [{ sku: 'SLOWFAB', forecastUnits: 3600 }], // 10 a minute for six hours
+    });
+    await at(130);
+    expect((await adjust('HZ1', 'SLOWFAB', 60)).status).toBe(201);
+    for (let m = 0; m < 3; m++) {
+      await at(130 + m);
+      expect((await orders('SLOWFAB', 10)).status).toBe(200);
+      await settle();
+    }
+    const decisions = (await alertsOf('SLOWFAB', '&status=open')).flatMap((a) => a.decisions);
+    expect(decisions.some((d) => d.action === 'restock')).toBe(false);
+    const presale = decisions.find((d) => d.action === 'presale_suggestion') as
+      { workflowId: string; expectedShortfall: number; earliestSupplyAt: string } | undefined;
+    expect(presale).toMatchObject({ workflowId: 'presale-suggestion:SLOWFAB' });
+    expect(presale!.expectedShortfall).toBeGreaterThan(0);
+    expect(Date.parse(presale!.earliestSupplyAt)).toBeGreaterThan(T0 + 130 * MINUTE + 6 * 60 * MINUTE);
   });
 
   it('two API replicas on one database count every order attempt once and keep one alert per series', async () => {

@@ -137,6 +137,8 @@ interface SkuContext {
   kitBuildable: Map<string, number> | null;
   /** Confirmed arrivals with their ETA (restocks, transfers): supply the stockout estimate counts on. */
   arrivals: ExpectedArrival[];
+  /** Hours the fastest supplier of the SKU needs; null when none is known (the restock workflow decides). */
+  restockLeadHours: number | null;
 }
 
 export interface AlertView {
@@ -194,6 +196,9 @@ export const alertView = (r: AlertRow): AlertView => ({
 });
 
 type Assessment = ReturnType<typeof assessSeries>;
+
+/** Minutes until the fastest of these supply options (hours each) can land; null when there is none. */
+const fastest = (hours: number[]) => (hours.length ? Math.min(...hours) * 60 : null);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -488,6 +493,13 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
       [skus, SUPPLY_ACTIONS],
     );
     const supplyDecided = new Set(decided.map((d) => d.id));
+    // The fastest factory that makes each SKU: whether a restock can land inside the sale window.
+    const leads = await queryRows<{ sku: string; hours: string }>(
+      tx,
+      `SELECT ss.sku, min(s.lead_time_hours)::text AS hours FROM supplier_skus ss JOIN suppliers s ON s.code = ss.supplier
+        WHERE ss.sku = ANY($1) GROUP BY ss.sku`,
+      [skus],
+    );
     for (const row of rows) {
       const sku = row.code;
       const window = windows.find((w) => w.sku === sku);
@@ -522,6 +534,9 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         demandToSaleEnd: 0,
         kitBuildable,
         arrivals: arrivals.filter((a) => a.sku === sku),
+        restockLeadHours: ((h) => (h === undefined ? null : Number(h)))(
+          leads.find((l) => l.sku === sku)?.hours,
+        ),
       });
     }
     return out;
@@ -737,7 +752,10 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
           policy: sc.policy,
           saleWindowEndMs: sc.saleWindowEndMs,
           inbound: inboundAt(w),
-          fastestSupplyMinutes: lanes.length ? Math.min(...lanes) * 60 : null,
+          fastestSupplyMinutes: fastest([
+            ...lanes,
+            ...(sc.restockLeadHours === null ? [] : [sc.restockLeadHours]),
+          ]),
           // The plan is network-wide: a warehouse expects its share of it, by the stock it holds.
           priorRatePerMinute:
             sc.plannedRatePerMinute === null || networkSupply <= 0
@@ -754,7 +772,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         policy: sc.policy,
         saleWindowEndMs: sc.saleWindowEndMs,
         inbound: inboundAt(NETWORK),
-        fastestSupplyMinutes: null,
+        fastestSupplyMinutes: fastest(sc.restockLeadHours === null ? [] : [sc.restockLeadHours]),
         priorRatePerMinute: sc.plannedRatePerMinute,
       }),
     );
@@ -965,7 +983,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         forecastUnits: needForecast(assessments.get(x)),
         transitHoursToTarget: w === NETWORK || x === w ? null : this.laneHours(ctx, x, w),
       })),
-      restockLeadHours: null,
+      restockLeadHours: sc.restockLeadHours,
       kitBuildable:
         sc.kitBuildable === null
           ? null
