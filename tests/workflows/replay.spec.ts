@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { REPLAY_DIR } from '../support/histories';
 import { ENV, requireEnv } from '../support/stack';
 
@@ -15,6 +15,15 @@ const files = readdirSync(REPLAY_DIR)
   .sort();
 
 describe('recorded workflow histories replay on the current code', () => {
+  beforeAll(() => {
+    // Quiet SDK logs (each replay starts and stops a worker); the Runtime exists once per process.
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // already installed by an earlier suite in this process
+    }
+  });
+
   it('has histories to replay', () => {
     expect(files.length).toBeGreaterThan(0);
   });
