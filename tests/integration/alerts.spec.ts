@@ -1,8 +1,7 @@
 import { DataSource } from 'typeorm';
-import { rebaseClock } from '@peakstock/domain';
-import { expectArrival, verifyLedger, writeClock } from '@peakstock/persistence';
+import { expectArrival, verifyLedger } from '@peakstock/persistence';
 import { AlertEngine } from '../../apps/api/src/alerts/alert-engine.service';
-import { ClockService } from '../../apps/api/src/clock/clock.service';
+import { freezeClockAt, settleAlerts } from '../support/alert-engine';
 import { createUser, startTestApi, type TestApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -22,24 +21,8 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
   };
   const ds = () => api.app.get(DataSource);
-  /**
-   * Business time stands (almost) still at `minute` minutes after T0, so each step is deterministic. Written
-   * straight to the clock row (no workflow runs here to be told, and Temporal is not reachable).
-   */
-  const at = async (minute: number) => {
-    const service = api.app.get(ClockService);
-    await writeClock(ds(), rebaseClock(await service.current(), Date.now(), 0.001, T0 + minute * MINUTE));
-    (service as unknown as { cached?: unknown }).cached = undefined;
-  };
-  /** Passes until two in a row ran: everything committed before the call is then folded in. */
-  const settle = async () => {
-    let ran = 0;
-    for (let i = 0; i < 200 && ran < 2; i++) {
-      if ((await api.app.get(AlertEngine).pass()).ran) ran++;
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-    if (ran < 2) throw new Error('the alert engine never got its lock');
-  };
+  const at = (minute: number) => freezeClockAt(api, T0 + minute * MINUTE);
+  const settle = () => settleAlerts(api);
   const adjust = (warehouse: string, sku: string, qty: number) =>
     api.call('POST', '/v1/stock/adjustments', {
       body: { warehouse, sku, qty, reason: 'opening', idempotencyKey: ext('adj') },

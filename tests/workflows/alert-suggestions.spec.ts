@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { workflowIds, workflowTypes, type PresaleSuggestionInput } from '@peakstock/contracts';
-import { rebaseClock } from '@peakstock/domain';
-import { writeClock } from '@peakstock/persistence';
-import { AlertEngine } from '../../apps/api/src/alerts/alert-engine.service';
 import { ClockService } from '../../apps/api/src/clock/clock.service';
 import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
+import { freezeClockAt, settleAlerts } from '../support/alert-engine';
 import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
 import { keepHistory } from '../support/histories';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -60,21 +57,8 @@ describe('alert suggestions become decisions for people (real dev server)', () =
     await db?.drop();
   });
 
-  const at = async (minute: number) => {
-    const service = api.app.get(ClockService);
-    await writeClock(
-      api.app.get(DataSource),
-      rebaseClock(await service.current(), Date.now(), 0.001, T0 + minute * MINUTE),
-    );
-    (service as unknown as { cached?: unknown }).cached = undefined;
-  };
-  const settle = async () => {
-    let ran = 0;
-    for (let i = 0; i < 200 && ran < 2; i++) {
-      if ((await api.app.get(AlertEngine).pass()).ran) ran++;
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const at = (minute: number) => freezeClockAt(api, T0 + minute * MINUTE);
+  const settle = () => settleAlerts(api);
   const adjust = (sku: string, qty: number) =>
     api.call('POST', '/v1/stock/adjustments', {
       body: { warehouse: 'HZ1', sku, qty, reason: 'opening', idempotencyKey: `adj-${++seq}` },

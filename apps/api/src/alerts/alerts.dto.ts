@@ -17,10 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ListQuery } from '../common/cursor';
-import { CODE } from '../master-data/master-data.dto';
-
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
-const KEY = /^[A-Za-z0-9_.:@/-]{1,200}$/;
+import { CODE, CODE_REASON, KEY, KEY_REASON } from '../master-data/master-data.dto';
 
 export class SkuPolicyDto {
   @ApiProperty({ description: 'SKU code' }) @Matches(CODE, CODE_REASON) sku!: string;
@@ -89,7 +86,7 @@ export class ExternalAlertDto {
   @Length(1, 100)
   source!: string;
   @ApiProperty()
-  @Matches(KEY, { message: '$property must be 1-200 letters, digits or _ . : @ / -' })
+  @Matches(KEY, KEY_REASON)
   idempotencyKey!: string;
 }
 

@@ -28,7 +28,10 @@ import {
 } from 'class-validator';
 
 export const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
+export const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
+/** A client's idempotency key in a body (ledger entries, receipts, external alerts). */
+export const KEY = /^[A-Za-z0-9_.:@/-]{1,200}$/;
+export const KEY_REASON = { message: '$property must be 1-200 letters, digits or _ . : @ / -' };
 const CODES_REASON = { message: 'each of $property must be a code of 1-64 letters, digits, _ . -' };
 /** Money: JSON numbers with at most 2 decimals, within numeric(12,2). */
 const MONEY = { allowNaN: false, allowInfinity: false } as const;

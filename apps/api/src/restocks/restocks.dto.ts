@@ -1,11 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { RESTOCK_URGENCIES, type RestockUrgency } from '@peakstock/contracts';
-import { CODE } from '../master-data/master-data.dto';
+import { CODE, CODE_REASON, KEY, KEY_REASON } from '../master-data/master-data.dto';
 
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
-const KEY = /^[A-Za-z0-9_.:@/-]{1,200}$/;
-const KEY_REASON = { message: '$property must be 1-200 letters, digits or _ . : @ / -' };
 /** ISO 8601 with a time and an offset (Z or ±hh:mm). */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 

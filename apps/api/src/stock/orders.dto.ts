@@ -18,9 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ListQuery } from '../common/cursor';
-import { CODE } from '../master-data/master-data.dto';
-
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
+import { CODE, CODE_REASON } from '../master-data/master-data.dto';
 
 export class OrderLineDto {
   @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;

@@ -21,9 +21,8 @@ import {
 } from 'class-validator';
 import { SUPPLIER_ADAPTERS, type SupplierAdapterKind } from '@peakstock/contracts';
 import { MaxDecimals } from '../common/max-decimals';
-import { CODE } from '../master-data/master-data.dto';
+import { CODE, CODE_REASON } from '../master-data/master-data.dto';
 
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
 const MONEY = { allowNaN: false, allowInfinity: false } as const;
 const MONEY_MAX = 9_999_999_999.99;
 

@@ -1,10 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { CODE } from '../master-data/master-data.dto';
-
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
-const KEY = /^[A-Za-z0-9_.:@/-]{1,200}$/;
-const KEY_REASON = { message: '$property must be 1-200 letters, digits or _ . : @ / -' };
+import { CODE, CODE_REASON, KEY, KEY_REASON } from '../master-data/master-data.dto';
 
 export class CreateTransferDto {
   @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;

@@ -12,9 +12,9 @@ import {
   MaxLength,
 } from 'class-validator';
 import { ROLES, type Role } from '@peakstock/contracts';
+import { CODE_REASON } from '../master-data/master-data.dto';
 
 const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
-const CODE_REASON = { message: '$property must be a code of 1-64 letters, digits, _ . -' };
 
 export class CreateUserDto {
   @ApiProperty() @IsString() @Length(1, 200) name!: string;
