@@ -279,6 +279,19 @@ export class TransferActivitiesImpl implements TransferActivities {
       if (!row) throw ApplicationFailure.nonRetryable(`transfer ${input.workflowId} not found`, 'NOT_FOUND');
       const actor = { kind: 'user', id: input.actor };
       const cause = { workflowId: input.workflowId, receipt: input.key };
+      const key = `transfer:${runKey(input.workflowId)}:receipt:${input.key}`;
+      const repeat = await queryRows<{ n: number }>(
+        tx,
+        'SELECT 1 AS n FROM stock_ledger WHERE idempotency_key = $1',
+        [key],
+      );
+      // Two receipts racing past the API's check may together exceed what is in transit: the later one is
+      // refused (422), never retried into the database's CHECK forever.
+      if (!repeat.length && input.qty > row.dispatched - row.received - row.lost)
+        throw ApplicationFailure.nonRetryable(
+          `qty exceeds the ${row.dispatched - row.received - row.lost} units still in transit`,
+          'VALIDATION',
+        );
       const fresh = await applyLedger(tx, [
         {
           warehouse: input.toWarehouse,
@@ -286,7 +299,7 @@ export class TransferActivitiesImpl implements TransferActivities {
           kind: 'transfer_in',
           dOnHand: input.qty,
           dInbound: -input.qty,
-          idempotencyKey: `transfer:${runKey(input.workflowId)}:receipt:${input.key}`,
+          idempotencyKey: key,
           actor,
           cause,
           at: input.at,

@@ -30,7 +30,7 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     await api.call('PUT', '/v1/warehouses/BJ1', { body: { name: 'Beijing DC', region: 'BJ' } });
     await api.call('PUT', '/v1/transit-lanes/GZ1/HZ1', { body: { hours: 20 } });
     await api.call('PUT', '/v1/transit-lanes/BJ1/HZ1', { body: { hours: 30 } });
-    for (const sku of ['T1', 'T2', 'T3', 'T4'])
+    for (const sku of ['T1', 'T2', 'T3', 'T4', 'T5'])
       await api.call('PUT', `/v1/skus/${sku}`, {
         body: { name: sku, unitCost: 5, unitPrice: 20, tier: 'B' },
       });
@@ -381,6 +381,40 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     ).toMatchObject({ received: 5, closed: true, lost: 0 });
     expect(await level('HZ1', 'T1')).toMatchObject({ onHand: before.onHand + 5, inbound: 0 });
     expect(await level('BJ1', 'T1')).toMatchObject({ onHand: 495, locked: 0 });
+    expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
+  }, 60_000);
+
+  it('two receipts racing past the check for more than is in transit: one lands, the other is a 422', async () => {
+    expect((await adjust('GZ1', 'T5', 10)).status).toBe(201);
+    const id = (
+      await api.call('POST', '/v1/transfers', {
+        token: ops,
+        body: { sku: 'T5', toWarehouse: 'HZ1', qty: 10, fromWarehouse: 'GZ1' },
+      })
+    ).body.workflowId as string;
+    await taskFor(lead.GZ1, id, 1);
+    expect(
+      (await api.call('POST', path(id, 'decision'), { token: lead.GZ1, body: { approve: true } })).status,
+    ).toBe(200);
+    await eventually(
+      () => level('GZ1', 'T5'),
+      (l) => l.locked === 10,
+    );
+    await api.call('POST', path(id, 'dispatch'), { token: lead.GZ1, body: { idempotencyKey: key('d') } });
+    const [a, b] = await Promise.all(
+      [7, 6].map((qty) =>
+        api.call('POST', path(id, 'receipts'), { token: lead.HZ1, body: { qty, idempotencyKey: key('r') } }),
+      ),
+    );
+    expect([a.status, b.status].sort()).toEqual([200, 422]);
+    const landed = a.status === 200 ? 7 : 6;
+    // The transfer goes on: the rest arrives and closes it.
+    const rest = await api.call('POST', path(id, 'receipts'), {
+      token: lead.HZ1,
+      body: { qty: 10 - landed, idempotencyKey: key('r') },
+    });
+    expect(rest.body).toMatchObject({ received: 10, closed: true });
+    expect(await level('HZ1', 'T5')).toMatchObject({ onHand: 10, inbound: 0 });
     expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
   }, 60_000);
 

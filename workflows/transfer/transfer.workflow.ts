@@ -98,7 +98,8 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
       // A retried receipt (same key) answers as the first; receipts apply one after another.
       let pending = receipts.get(u.idempotencyKey);
       if (!pending) {
-        const previous = Promise.all([...receipts.values()]);
+        // After the receipts before it, whether they succeeded or not.
+        const previous = Promise.allSettled([...receipts.values()]);
         pending = previous.then(() =>
           acts.receiveTransfer({
             workflowId,
@@ -112,6 +113,8 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
           }),
         );
         receipts.set(u.idempotencyKey, pending);
+        // A refused receipt (more than is in transit) may be sent again, corrected, under the same key.
+        pending.catch(() => receipts.delete(u.idempotencyKey));
       }
       const result = await pending;
       receipt = result;

@@ -164,7 +164,10 @@ export class TasksService {
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
-        const cause = err.cause as { type?: string; message?: string } | undefined;
+        // The refusal's type may sit under an activity failure (the handler ran an activity that refused).
+        type Failure = { type?: string; message?: string; cause?: Failure };
+        let cause = err.cause as Failure | undefined;
+        while (cause && !cause.type && cause.cause) cause = cause.cause;
         if (cause?.type === 'DEADLINE_PASSED') throw workerUnavailable();
         if (cause?.type === 'VALIDATION')
           throw new DomainError(ErrorCodes.VALIDATION_FAILED, cause.message ?? 'refused');
