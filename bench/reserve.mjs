@@ -7,7 +7,8 @@
 //
 // Knobs (environment): BENCH_CONNECTIONS (64), BENCH_DURATION (15 s per phase), BENCH_WARMUP (3 s),
 // BENCH_RATE (1000 orders/s), BENCH_SKUS (1000), BENCH_PACED_DURATION (10 s), BENCH_API_POOL (the API's
-// DATABASE_POOL_SIZE; unset = its default), BENCH_DATABASE_URL (use that server instead of an embedded one).
+// DATABASE_POOL_SIZE; unset = its default), BENCH_DATABASE_URL (use that server instead of an embedded one),
+// BENCH_API_NODE_ARGS (node flags for the API, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it).
 import os from 'node:os';
 import { cpuMeter, descendsFrom, fsyncLatency } from './lib/measure.mjs';
 import { httpLoad, sqlLoad } from './lib/load.mjs';

@@ -230,7 +230,10 @@ export async function startStack({ log, name, apiEnv = {}, temporal = false }) {
         ...apiEnv,
         ...extraEnv,
       };
-      const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], {
+      // e.g. BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the API under the load (Node refuses
+      // --cpu-prof in NODE_OPTIONS, so these go on the command line).
+      const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+      const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/apps/api/src/main.js')], {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
         // Own process group: Ctrl-C reaches the benchmark, which stops the API before PostgreSQL.
