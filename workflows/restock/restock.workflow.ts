@@ -17,7 +17,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   log,
@@ -48,6 +47,7 @@ import { dbWrite, notify, supplierCall } from '../shared/activity-presets';
 import { BusinessTime } from '../shared/business-time';
 import { HumanTasks } from '../shared/human-tasks';
 import { ProgressTracker } from '../shared/progress';
+import { refuse, refuseIfLate, runTag } from '../shared/refusals';
 
 const acts = proxyActivities<RestockActivities>(dbWrite);
 const supplier = proxyActivities<RestockActivities>(supplierCall);
@@ -78,17 +78,12 @@ interface Confirmation {
   key: string;
 }
 
-const refuse = (message: string, type = 'INVALID_STATE') => ApplicationFailure.nonRetryable(message, type);
-const inTime = (u: { notAfterMs: number }) => {
-  if (Date.now() > u.notAfterMs) throw refuse('the request arrived after its deadline', 'DEADLINE_PASSED');
-};
 const userActor = (a: DecisionActor) => ({ kind: 'user', id: a.id });
 
 export async function restockWorkflow(input: RestockInput): Promise<RestockResult> {
   const time = new BusinessTime(input.clock);
   const { workflowId, runId } = workflowInfo();
-  // The random tail of the run id (its head is a timestamp), as HumanTasks puts it in its task ids.
-  const run = runId.slice(-12);
+  const run = runTag();
   const sla = RESTOCK_SLA_MINUTES[input.urgency];
   const progress = new ProgressTracker(time, {
     kind: 'restock',
@@ -226,7 +221,7 @@ export async function restockWorkflow(input: RestockInput): Promise<RestockResul
       confirm({ qty: u.qty, eta: u.eta, key: u.idempotencyKey }, { ...userActor(u.actor), ...u.actor }),
     {
       validator: (u) => {
-        inTime(u);
+        refuseIfLate(u);
         if (confirmation && confirmation.key === u.idempotencyKey) {
           if (confirmation.qty !== u.qty || Date.parse(confirmation.eta) !== Date.parse(u.eta))
             throw refuse('this idempotencyKey confirmed other figures', 'IDEMPOTENCY_CONFLICT');
@@ -302,7 +297,7 @@ export async function restockWorkflow(input: RestockInput): Promise<RestockResul
     },
     {
       validator: (u) => {
-        inTime(u);
+        refuseIfLate(u);
         const seen = receipts.get(u.idempotencyKey);
         if (seen) {
           if (seen.qty !== u.qty || seen.final !== u.final)
@@ -328,7 +323,7 @@ export async function restockWorkflow(input: RestockInput): Promise<RestockResul
     },
     {
       validator: (u) => {
-        inTime(u);
+        refuseIfLate(u);
         if (cancel) throw refuse('the restock is already being cancelled');
         if (finishedOrClosing()) throw refuse(`the restock has finished (${progress.progress.stage})`);
       },

@@ -4,14 +4,7 @@
  * its validator refuses a decision for a task that is not open (or that arrives after the API gave up), so a
  * refused decision never enters history.
  */
-import {
-  ApplicationFailure,
-  log,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   decisionUpdate,
   type AuditActivities,
@@ -24,6 +17,7 @@ import {
 import { dbWrite, notify } from './activity-presets';
 import type { BusinessTime } from './business-time';
 import type { ProgressTracker } from './progress';
+import { refuse, refuseIfLate, runTag } from './refusals';
 
 const { openTask, remindTask, escalateTask, closeTask } = proxyActivities<TaskActivities>(dbWrite);
 const { recordAudit } = proxyActivities<AuditActivities>(dbWrite);
@@ -69,14 +63,9 @@ export class HumanTasks {
       },
       {
         validator: (input) => {
-          if (Date.now() > input.notAfterMs) {
-            throw ApplicationFailure.nonRetryable(
-              'the decision arrived after its deadline',
-              'DEADLINE_PASSED',
-            );
-          }
+          refuseIfLate(input, 'the decision');
           if (!this.open.has(input.taskId)) {
-            throw ApplicationFailure.nonRetryable(`task ${input.taskId} is not open`, 'INVALID_STATE');
+            throw refuse(`task ${input.taskId} is not open`);
           }
         },
       },
@@ -90,7 +79,7 @@ export class HumanTasks {
     // first's. Histories from before keep their ids.
     const info = workflowInfo();
     const id = patched('task-id-per-run')
-      ? `${info.workflowId}/${spec.key}.${info.runId.slice(-12)}`
+      ? `${info.workflowId}/${spec.key}.${runTag()}`
       : `${info.workflowId}/${spec.key}`;
     const created = this.time.nowMs();
     const sla = spec.slaMinutes * MINUTE;

@@ -9,7 +9,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   proxyActivities,
@@ -32,6 +31,7 @@ import { dbWrite } from '../shared/activity-presets';
 import { BusinessTime } from '../shared/business-time';
 import { HumanTasks } from '../shared/human-tasks';
 import { ProgressTracker } from '../shared/progress';
+import { refuse, refuseIfLate } from '../shared/refusals';
 
 const acts = proxyActivities<TransferActivities>(dbWrite);
 
@@ -60,11 +60,6 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
   let receipt: TransferReceiptResult = { received: 0, outstanding: 0, closed: false, lost: 0 };
   const receipts = new Map<string, Promise<TransferReceiptResult>>();
 
-  const refuse = (message: string, type = 'INVALID_STATE') => ApplicationFailure.nonRetryable(message, type);
-  const inTime = (u: { notAfterMs: number }) => {
-    if (Date.now() > u.notAfterMs) throw refuse('the request arrived after its deadline', 'DEADLINE_PASSED');
-  };
-
   setHandler(
     transferDispatchUpdate,
     async (u: DispatchInput) => {
@@ -86,7 +81,7 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
     },
     {
       validator: (u) => {
-        inTime(u);
+        refuseIfLate(u);
         if (stage !== 'dispatch' && !(stage === 'transit' && dispatch))
           throw refuse(`the transfer is not waiting for dispatch (${stage})`);
       },
@@ -123,7 +118,7 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
     },
     {
       validator: (u) => {
-        inTime(u);
+        refuseIfLate(u);
         if (receipts.has(u.idempotencyKey)) return;
         if (stage !== 'transit' || !dispatch) throw refuse(`the transfer is not in transit (${stage})`);
         if (!Number.isInteger(u.qty) || u.qty < 1)
@@ -210,6 +205,8 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
           fromWarehouse: next.warehouse,
           toWarehouse: input.toWarehouse,
           requested: input.qty,
+          // The decision route refuses a partial approval above the request (422) from this.
+          maxQty: input.qty,
           offer: next.offer,
           surplus: next.surplus,
           transitHours: next.transitHours,

@@ -82,11 +82,12 @@ export class TransfersService {
     );
   }
 
-  /** The source's lead (or admin) approves, partly approves or rejects; more than requested is a 422. */
+  /**
+   * The source's lead (or admin) approves, partly approves or rejects; more than requested is a 422 (the task's
+   * `maxQty`, as for every decision).
+   */
   async decide(id: string, dto: DecisionDto, user: AuthUser) {
-    const row = await this.row(id);
-    if (dto.approve && dto.qty !== undefined && dto.qty > row.requested)
-      throw validationFailed([{ field: 'qty', reason: `exceeds the ${row.requested} units requested` }]);
+    await this.row(id);
     return this.tasks.decide(id, user, dto, { adminMay: true });
   }
 
