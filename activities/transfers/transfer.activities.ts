@@ -23,6 +23,7 @@ import {
   applyLedger,
   enqueueOutbox,
   expectArrival,
+  findTransfer,
   queryRows,
   readClock,
   readLevels,
@@ -30,20 +31,6 @@ import {
   cancelArrival,
   serveBacklog,
 } from '@peakstock/persistence';
-
-interface TransferRow {
-  workflow_id: string;
-  sku: string;
-  to_warehouse: string;
-  from_warehouse: string | null;
-  requested: number;
-  locked: number;
-  dispatched: number;
-  received: number;
-  lost: number;
-  status: string;
-  eta: Date | null;
-}
 
 const HOUR_MS = 3_600_000;
 
@@ -141,7 +128,7 @@ export class TransferActivitiesImpl implements TransferActivities {
     actor: string;
   }): Promise<{ locked: number }> {
     return this.db.transaction(async (tx) => {
-      const row = await this.row(tx, input.workflowId);
+      const row = await findTransfer(tx, input.workflowId, true);
       if (row && row.from_warehouse === input.fromWarehouse && row.locked > 0) return { locked: row.locked };
       // Up to what is sellable at the source now: a pending request never took stock away before approval.
       const [level] = await queryRows<{ available: number }>(
@@ -181,7 +168,7 @@ export class TransferActivitiesImpl implements TransferActivities {
     reason: string;
   }): Promise<{ released: number }> {
     return this.db.transaction(async (tx) => {
-      const row = await this.row(tx, input.workflowId);
+      const row = await findTransfer(tx, input.workflowId, true);
       if (!row || row.locked === 0 || row.dispatched > 0 || row.status === 'released') return { released: 0 };
       await applyLedger(tx, [
         {
@@ -213,7 +200,7 @@ export class TransferActivitiesImpl implements TransferActivities {
     trackingNo?: string;
   }): Promise<DispatchResult> {
     return this.db.transaction(async (tx) => {
-      const row = await this.row(tx, input.workflowId);
+      const row = await findTransfer(tx, input.workflowId, true);
       if (!row) throw ApplicationFailure.nonRetryable(`transfer ${input.workflowId} not found`, 'NOT_FOUND');
       if (row.dispatched > 0) return { dispatched: row.dispatched, eta: row.eta!.toISOString() };
       const [lane] = await queryRows<{ hours: string }>(
@@ -275,7 +262,7 @@ export class TransferActivitiesImpl implements TransferActivities {
     actor: string;
   }): Promise<TransferReceiptResult> {
     return this.db.transaction(async (tx) => {
-      const row = await this.row(tx, input.workflowId);
+      const row = await findTransfer(tx, input.workflowId, true);
       if (!row) throw ApplicationFailure.nonRetryable(`transfer ${input.workflowId} not found`, 'NOT_FOUND');
       const actor = { kind: 'user', id: input.actor };
       const cause = { workflowId: input.workflowId, receipt: input.key };
@@ -390,14 +377,5 @@ export class TransferActivitiesImpl implements TransferActivities {
       await cancelArrival(tx, { workflowId: input.workflowId });
     });
     return { workflowId: restockId };
-  }
-
-  private async row(tx: { query(sql: string, p?: unknown[]): Promise<unknown> }, workflowId: string) {
-    const [row] = await queryRows<TransferRow>(
-      tx,
-      'SELECT * FROM transfers WHERE workflow_id = $1 FOR UPDATE',
-      [workflowId],
-    );
-    return row ?? null;
   }
 }

@@ -10,3 +10,4 @@ export * from './presale.repository';
 export * from './orders.repository';
 export * from './holds.repository';
 export * from './arrivals.repository';
+export * from './transfers.repository';

@@ -10,7 +10,7 @@ import {
   workflowTypes,
 } from '@peakstock/contracts';
 import { DomainError, ErrorCodes, notFound, validationFailed, type FieldError } from '@peakstock/domain';
-import { queryRows } from '@peakstock/persistence';
+import { findTransfer, queryRows, type TransferRow } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
@@ -18,20 +18,6 @@ import { DECISION_DEADLINE_MS, TasksService } from '../tasks/tasks.service';
 import type { DecisionDto } from '../tasks/decision.dto';
 import { TemporalService } from '../temporal/temporal.service';
 import type { CreateTransferDto, DispatchDto, TransferReceiptDto } from './transfers.dto';
-
-interface TransferRow {
-  workflow_id: string;
-  run_id: string;
-  sku: string;
-  to_warehouse: string;
-  from_warehouse: string | null;
-  requested: number;
-  locked: number;
-  dispatched: number;
-  received: number;
-  lost: number;
-  status: 'requested' | 'locked' | 'in_transit' | 'closed' | 'released';
-}
 
 @Injectable()
 export class TransfersService {
@@ -135,9 +121,7 @@ export class TransfersService {
   }
 
   private async row(id: string): Promise<TransferRow> {
-    const [row] = await queryRows<TransferRow>(this.db, 'SELECT * FROM transfers WHERE workflow_id = $1', [
-      id,
-    ]);
+    const row = await findTransfer(this.db, id);
     if (!row) throw notFound(`transfer ${id}`);
     return row;
   }
