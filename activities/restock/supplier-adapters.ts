@@ -12,9 +12,9 @@
  * Every call is idempotent: the order id is the key of all three (a reminder or a retry repeats the same id).
  * The URL and the secret never appear in an error message or a log line.
  */
-import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SimulatedConfirmation, SupplierAdapterKind } from '@peakstock/contracts';
+import { SIGNATURE_HEADER, signWebhook } from '@peakstock/notify';
 
 export interface SupplierRecord {
   code: string;
@@ -49,13 +49,7 @@ export interface SupplierAdapter {
   cancel(po: PurchaseOrderMessage, reason: string): Promise<void>;
 }
 
-export const SIGNATURE_HEADER = 'x-peakstock-signature';
 const TIMEOUT_MS = 10_000;
-
-/** `t=<unix ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the format of every signed webhook the system sends. */
-export function signSupplierRequest(secret: string, timestampMs: number, body: string): string {
-  return `t=${timestampMs},v1=${createHmac('sha256', secret).update(`${timestampMs}.${body}`).digest('hex')}`;
-}
 
 class ManualAdapter implements SupplierAdapter {
   async place(po: PurchaseOrderMessage) {
@@ -105,7 +99,7 @@ class HttpAdapter implements SupplierAdapter {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signSupplierRequest(secret, this.nowMs(), body),
+          [SIGNATURE_HEADER]: signWebhook(secret, this.nowMs(), body),
           'idempotency-key': `${po.id}:${event}`,
           'x-peakstock-event': event,
         },

@@ -4,3 +4,4 @@ export * from './message-id';
 export * from './templates';
 export * from './email';
 export * from './webhooks';
+export * from './signature';

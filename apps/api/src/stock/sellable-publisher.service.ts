@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { SIGNATURE_HEADER, signWebhook } from '@peakstock/notify';
 import {
   Inject,
   Injectable,
@@ -15,13 +16,7 @@ import { StockService } from './stock.service';
 const LEADER_LOCK = 726202343;
 const PUSH_TIMEOUT_MS = 5_000;
 
-export const SIGNATURE_HEADER = 'x-peakstock-signature';
 export const MESSAGE_ID_HEADER = 'x-peakstock-message-id';
-
-/** `t=<unix ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, so a receiver can check origin and freshness. */
-export function signWebhook(secret: string, timestampMs: number, body: string): string {
-  return `t=${timestampMs},v1=${createHmac('sha256', secret).update(`${timestampMs}.${body}`).digest('hex')}`;
-}
 
 /**
  * Tells each channel with a webhook its changed sellable quantities, at most once per SELLABLE_PUSH_MS (the
