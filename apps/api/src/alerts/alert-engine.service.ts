@@ -126,7 +126,6 @@ interface SkuContext {
   supplyDecided: Set<string>;
   name: string;
   tier: SkuTier;
-  isKit: boolean;
   policy: AlertPolicy;
   levels: Map<string, StockLevel>;
   held: Map<string, number>;
@@ -525,7 +524,6 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         supplyDecided,
         name: row.name,
         tier: row.tier,
-        isKit: row.is_kit,
         policy: ctx.book.forSku(sku, row.tier),
         levels: new Map(levels.filter((l) => l.sku === sku).map((l) => [l.warehouse, l])),
         held: new Map(holds.filter((h) => h.sku === sku).map((h) => [h.warehouse, h.qty])),
@@ -813,7 +811,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     const next = transition.alert;
     if (!next) return null;
     let id = prev && prev.status === 'open' ? prev.id : null;
-    const latest = { level: evaluation.level, reasons: evaluation.reasons, numbers: evaluation.numbers, at };
+    const latest = this.latestOf(ctx, evaluation);
 
     if (transition.action === 'open') {
       const [row] = await queryRows<{ id: string }>(
