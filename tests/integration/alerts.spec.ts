@@ -166,7 +166,18 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
       `SELECT workflow_type, payload FROM outbox WHERE workflow_id = 'transfer:LIP:HZ1'`,
     );
     expect(outbox.workflow_type).toBe('transferWorkflow');
-    expect(outbox.payload.args[0]).toMatchObject({ schemaVersion: 1, sku: 'LIP', toWarehouse: 'HZ1' });
+    expect(outbox.payload.args[0]).toMatchObject({
+      schemaVersion: 1,
+      sku: 'LIP',
+      toWarehouse: 'HZ1',
+      fromWarehouse: 'GZ1',
+      qty: (transfer as unknown as { qty: number }).qty,
+    });
+    // What HZ1 lacks to cover k × its forecast, and no more than GZ1 can spare.
+    const { qty, need } = transfer as unknown as { qty: number; need: number };
+    expect(qty).toBeGreaterThan(0);
+    expect(qty).toBeLessThanOrEqual(need);
+    expect(need).toBeGreaterThan(alert.triggers[0]!.numbers.available);
     // The network is not short: no restock for it, and no alert at the warehouse with surplus.
     expect(alert.decisions.some((d) => d.action === 'restock')).toBe(false);
     expect(await alertsOf('LIP', '&warehouse=GZ1')).toEqual([]);
@@ -202,7 +213,14 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     const [row] = await ds().query(
       `SELECT payload FROM outbox WHERE workflow_id = 'restock:SCARCE:HZ1' LIMIT 1`,
     );
-    expect(row.payload.args[0]).toMatchObject({ schemaVersion: 1, sku: 'SCARCE', warehouse: 'HZ1' });
+    expect(row.payload.args[0]).toMatchObject({
+      schemaVersion: 1,
+      sku: 'SCARCE',
+      warehouse: 'HZ1',
+      urgency: 'urgent', // started by a critical alert
+      need: expect.any(Number),
+    });
+    expect(row.payload.args[0].need).toBeGreaterThan(0);
   });
 
   it('at the stop-sell floor the last units go on hold until ops release them', async () => {
@@ -305,10 +323,15 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
     expect((await api.call('POST', `/v1/alerts/${first.body.id}/ack`, { token: ops })).body).toMatchObject({
       ackedAt: expect.any(String),
     });
-    const [{ n }] = await ds().query(
-      `SELECT count(*)::int AS n FROM outbox WHERE workflow_id LIKE 'alert-notify:%'`,
+    // This alert's own notifications: one for the warning it opened at, one for the escalation to critical.
+    const notes = await ds().query(
+      `SELECT workflow_id FROM outbox WHERE workflow_id LIKE $1 ORDER BY workflow_id`,
+      [`alert-notify:${first.body.id}:%`],
     );
-    expect(n).toBeGreaterThan(0);
+    expect(notes.map((r: { workflow_id: string }) => r.workflow_id.split(':').pop())).toEqual([
+      'critical',
+      'warning',
+    ]);
   });
 
   it("a running sale event's plan lets the first minutes warn where thin history alone would not", async () => {
@@ -454,7 +477,7 @@ describe('stock alerts: policies, engine, holds and actions (real PostgreSQL)', 
         skipped: 'automation paused',
       });
       const [{ n }] = await ds().query(
-        `SELECT count(*)::int AS n FROM outbox WHERE workflow_id = 'transfer:PAUSE:HZ1'`,
+        `SELECT count(*)::int AS n FROM outbox WHERE workflow_id LIKE 'transfer:PAUSE:%' OR workflow_id LIKE 'restock:PAUSE:%'`,
       );
       expect(n).toBe(0);
       const [{ notes }] = await ds().query(

@@ -74,9 +74,11 @@ describe('alert policy validation', () => {
     expect(p.actions.critical).toEqual(TIER_DEFAULTS.A.actions.critical);
     expect(TIER_DEFAULTS.B.k).toBe(1.5);
     expect(TIER_DEFAULTS.B.windowMinutes).toBe(30);
-    // The defaults themselves are not changed by a merge.
-    p.actions.critical.push('restock');
-    expect(TIER_DEFAULTS.A.actions.critical).not.toContain('kit_build_suggestion');
+    // The defaults themselves are not changed by a merge (nor by changing what a merge returned).
+    const criticalBefore = [...TIER_DEFAULTS.A.actions.critical];
+    p.actions.critical.push('kit_build_suggestion');
+    expect(TIER_DEFAULTS.A.actions.critical).toEqual(criticalBefore);
+    expect(TIER_DEFAULTS.A.actions.notice).toEqual(['notify']);
     expect(policyFromInput({ tier: 'C', k: 2 })).toMatchObject({ type: 'dynamic', tier: 'C', k: 2 });
     expect(policyFromInput({ type: 'static', threshold: 40 })).toMatchObject({
       type: 'static',

@@ -49,7 +49,9 @@ describe('demand forecast (Holt, damped trend)', () => {
     const { state, endMs } = feed(createDemandState(), steep);
     const f = forecastUnits(state, { nowMs: endMs, horizonMinutes: 240 });
     const phi = state.params.phi;
+    expect(phi).toBeLessThan(1); // an undamped trend (phi = 1) would make the bound below infinite
     const bound = f.velocityPerMinute + Math.max(0, f.trendPerMinute) * (phi / (1 - phi)) + 1e-9;
+    expect(Number.isFinite(bound)).toBe(true);
     for (const x of f.perMinute) expect(x).toBeLessThanOrEqual(bound);
     expect(f.perMinute[239]! - f.perMinute[238]!).toBeLessThan(1e-3 * bound);
   });

@@ -64,6 +64,22 @@ describe('supply decisions of an alert', () => {
     expect(d).toEqual([{ action: 'restock', warehouse: 'HZ1', need: 80, networkShortfall: 180 }]);
   });
 
+  it('a network-wide alert sends the restock to the warehouse that lacks the most', () => {
+    const d = decideSupply(
+      picture({
+        warehouse: null,
+        warehouses: [
+          { warehouse: 'HZ1', available: 20, forecastUnits: 50, transitHoursToTarget: null },
+          { warehouse: 'GZ1', available: 10, forecastUnits: 100, transitHoursToTarget: null },
+        ],
+        allowed: ['transfer', 'restock'],
+      }),
+    );
+    // HZ1 lacks 2 × 50 − 20 = 80, GZ1 lacks 2 × 100 − 10 = 190: GZ1 receives the network's whole shortfall,
+    // 2 × 150 − 30 = 270; no transfer for a network alert.
+    expect(d).toEqual([{ action: 'restock', warehouse: 'GZ1', need: 270, networkShortfall: 270 }]);
+  });
+
   it('suggests presale when the fastest supply lands after the sale window', () => {
     const d = decideSupply(
       picture({

@@ -27,6 +27,10 @@ describe('transfer source ranking', () => {
       rankTransferSources({ toWarehouse: 'HZ1', qty: 60, k: 2, candidates, preferred: 'BJ1' }).ranked[0]!
         .warehouse,
     ).toBe('BJ1');
+    // A named source that cannot spare anything is not asked first: the nearest with surplus is.
+    const unable = rankTransferSources({ toWarehouse: 'HZ1', qty: 60, k: 2, candidates, preferred: 'SH1' });
+    expect(unable.ranked[0]!.warehouse).toBe('GZ1');
+    expect(unable.skipped.map((x) => x.warehouse)).toContain('SH1');
     const next = rankTransferSources({ toWarehouse: 'HZ1', qty: 60, k: 2, candidates, exclude: ['GZ1'] });
     expect(next.ranked.map((s) => s.warehouse)).toEqual(['BJ1']);
     expect(next.skipped).toContainEqual({ warehouse: 'GZ1', reason: 'already asked' });

@@ -111,6 +111,7 @@ describe('outbox: database changes that start workflows (real dev server)', () =
     const attempts: { attempts: number }[] = await ds.query(
       `SELECT attempts FROM outbox WHERE workflow_id LIKE 'probe:race-%'`,
     );
+    expect(attempts).toHaveLength(ids.length);
     expect(attempts.every((r) => r.attempts === 1)).toBe(true);
   });
 });

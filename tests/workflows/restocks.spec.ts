@@ -616,6 +616,9 @@ describe('urgent factory restock (real dev server, real PostgreSQL)', () => {
     await start({ sku: 'R9', warehouse: 'HZ1', qty: 10 });
     await untilStage(id, 'awaiting confirmation');
     await settled(id);
+    // Not confirmed at once: it waits for its delay in business time.
+    expect((await progress(id)).stage).toBe('awaiting confirmation');
+    expect(await level('R9')).toMatchObject({ onOrder: 10, inbound: 0 });
     await jump(46); // past the longest simulated delay (45 minutes), before the reminder
     const p = await untilStage(id, 'in transit');
     expect(p.data).toMatchObject({ supplier: 'FAC-S', confirmed: 10 });

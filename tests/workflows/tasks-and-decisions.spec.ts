@@ -189,6 +189,15 @@ describe('tasks, human decisions and audit (real dev server)', () => {
       .query('SELECT reminded_at, status FROM tasks WHERE workflow_id = $1', [wf]);
     expect(rows[0]!.status).toBe('open');
     const result = await client().workflow.getHandle(wf).result();
+    // The reminder went out before the escalation (which clears reminded_at for the new owner).
+    const history = await client().workflow.getHandle(wf).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name
+        ? [e.activityTaskScheduledEventAttributes.activityType.name]
+        : [],
+    );
+    expect(activities.indexOf('remindTask')).toBeGreaterThan(-1);
+    expect(activities.indexOf('remindTask')).toBeLessThan(activities.indexOf('escalateTask'));
     expect(result.outcome).toBe('expired');
     const closed: { status: string }[] = await api.app
       .get(DataSource)

@@ -212,8 +212,18 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
     ).toBe(200);
     const second = await taskFor(lead.BJ1, id, 2);
     expect(second!.context).toMatchObject({ fromWarehouse: 'BJ1' });
-    expect(first!.id).not.toBe(second!.id);
     // BJ1's lead never answers: reminded, escalated to ops, expired (1-minute SLA, 60× business time).
+    await eventually(
+      async () =>
+        (
+          (await api.call('GET', '/v1/tasks', { token: ops })).body.items as {
+            id: string;
+            escalationLevel: number;
+          }[]
+        ).find((t) => t.id === second!.id),
+      (t) => t?.escalationLevel === 1,
+      30_000,
+    );
     const progress = await eventually(
       () => progressOf(id),
       (p) => p.status === 'completed',
@@ -224,6 +234,23 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
       data: { restockWorkflowId: 'restock:T2:HZ1' },
     });
     expect(progress.links).toEqual([{ relation: 'escalated_to', workflowId: 'restock:T2:HZ1' }]);
+    const [task] = await api.app
+      .get(DataSource)
+      .query('SELECT status FROM tasks WHERE id = $1', [second!.id]);
+    expect(task.status).toBe('expired');
+    const history = await api.app.get(TemporalService).client.workflow.getHandle(id).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name
+        ? [e.activityTaskScheduledEventAttributes.activityType.name]
+        : [],
+    );
+    // BJ1's task: reminded, then escalated to ops, before the restock took over.
+    expect(activities.lastIndexOf('remindTask')).toBeLessThan(activities.lastIndexOf('escalateTask'));
+    expect(activities.lastIndexOf('escalateTask')).toBeLessThan(activities.indexOf('escalateToRestock'));
+    const [rejected] = await api.app
+      .get(DataSource)
+      .query('SELECT status FROM tasks WHERE id = $1', [first!.id]);
+    expect(rejected.status).toBe('done'); // the first source's task, answered with a rejection
     const [outbox] = await api.app
       .get(DataSource)
       .query(`SELECT payload FROM outbox WHERE workflow_id = 'restock:T2:HZ1'`);
