@@ -4,6 +4,51 @@ import { applyLedger } from './stock.repository';
 
 type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
+/** Stores the units each order holds at each warehouse; one statement for any number of orders. */
+export async function insertAllocations(
+  tx: Queryable,
+  rows: { orderId: string; warehouse: string; sku: string; qty: number }[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO order_allocations (order_id, warehouse, sku, qty)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])`,
+    [
+      rows.map((r) => r.orderId),
+      rows.map((r) => r.warehouse),
+      rows.map((r) => r.sku),
+      rows.map((r) => r.qty),
+    ],
+  );
+}
+
+/** One demand event per order line tried (accepted or not): what the forecast reads; one statement for any number. */
+export async function insertDemandEvents(
+  db: Queryable,
+  rows: {
+    at: string;
+    channel: string;
+    sku: string;
+    qty: number;
+    accepted: boolean;
+    region: string;
+    externalId: string;
+  }[],
+): Promise<void> {
+  await db.query(
+    `INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::boolean[], $6::text[], $7::text[])`,
+    [
+      rows.map((r) => r.at),
+      rows.map((r) => r.channel),
+      rows.map((r) => r.sku),
+      rows.map((r) => r.qty),
+      rows.map((r) => r.accepted),
+      rows.map((r) => r.region),
+      rows.map((r) => r.externalId),
+    ],
+  );
+}
+
 /**
  * Cancels an order that is in one of `from` and gives back everything it holds: its reserved units (keyed
  * release entries) and the presale capacity of its waiting lines. Answers false when the order was not in

@@ -69,8 +69,14 @@ const position = (e: { warehouse: string; sku: string }) => `${e.warehouse}\u000
 /**
  * Appends the entries that are new and applies their deltas. Must run inside a transaction (the caller's);
  * on StockUnavailableError the caller rolls back. Returns how many entries were new.
+ * `rowsLocked`: the caller already holds every entry's stock_levels row FOR UPDATE (taken in position order, so
+ * the deadlock argument holds) and each row exists; locking them again would only cost a round trip.
  */
-export async function applyLedger(tx: Queryable, entries: LedgerEntry[]): Promise<number> {
+export async function applyLedger(
+  tx: Queryable,
+  entries: LedgerEntry[],
+  opts: { rowsLocked?: boolean } = {},
+): Promise<number> {
   if (entries.length === 0) return 0;
   const sorted = [...entries].sort((a, b) =>
     position(a) < position(b) ? -1 : position(a) > position(b) ? 1 : 0,
@@ -131,7 +137,7 @@ export async function applyLedger(tx: Queryable, entries: LedgerEntry[]): Promis
         ORDER BY warehouse, sku FOR UPDATE`,
       posParams,
     ) as Promise<{ warehouse: string; sku: string }[]>;
-  const found = await lockRows();
+  const found = opts.rowsLocked ? positions : await lockRows();
   if (found.length < positions.length) {
     // New positions start at zero (which satisfies every constraint); the deltas are applied below like any other.
     await tx.query(

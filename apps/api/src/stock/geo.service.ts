@@ -4,24 +4,41 @@ import { greatCircleKm, type GeoPoint } from '@peakstock/domain';
 
 const REFRESH_MS = 10_000;
 
+interface GeoCache {
+  regions: Map<string, GeoPoint>;
+  warehouses: Map<string, string>;
+  until: number;
+}
+
 /**
  * Region points and warehouse locations for allocation, cached briefly: master data changes rarely and the
  * reservation path must not read it on every order. An unknown code forces a refresh.
  */
 @Injectable()
 export class GeoService {
-  private cache?: { regions: Map<string, GeoPoint>; warehouses: Map<string, string>; until: number };
+  private cache?: GeoCache;
+  /** The refresh under way: when the cache expires under load, concurrent orders wait for one read, not one each. */
+  private loading?: Promise<GeoCache>;
 
   constructor(private readonly db: DataSource) {}
 
-  private async load(force = false) {
-    if (!force && this.cache && this.cache.until > Date.now()) return this.cache;
-    const regions: { code: string; lat: number; lon: number }[] = await this.db.query(
-      'SELECT code, lat, lon FROM regions',
-    );
-    const warehouses: { code: string; region: string }[] = await this.db.query(
-      'SELECT code, region FROM warehouses',
-    );
+  private load(force = false): Promise<GeoCache> {
+    if (!force && this.cache && this.cache.until > Date.now()) return Promise.resolve(this.cache);
+    // A forced refresh (an unknown code) reads anew: a read begun before the code was created could miss it.
+    if (force) return this.read();
+    this.loading ??= this.read().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async read(): Promise<GeoCache> {
+    const [regions, warehouses] = await Promise.all([
+      this.db.query('SELECT code, lat, lon FROM regions') as Promise<
+        { code: string; lat: number; lon: number }[]
+      >,
+      this.db.query('SELECT code, region FROM warehouses') as Promise<{ code: string; region: string }[]>,
+    ]);
     this.cache = {
       regions: new Map(regions.map((r) => [r.code, { lat: Number(r.lat), lon: Number(r.lon) }])),
       warehouses: new Map(warehouses.map((w) => [w.code, w.region])),

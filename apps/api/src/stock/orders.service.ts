@@ -17,7 +17,9 @@ import {
   applyLedger,
   cancelOrder,
   enqueueOutbox,
+  insertAllocations,
   insertAudit,
+  insertDemandEvents,
   queryRows,
   serveBacklog,
   StockUnavailableError,
@@ -290,7 +292,11 @@ export class OrdersService {
             ],
           );
           if (inserted.length === 0) return null; // a concurrent twin committed first
-          if (allocations.length) await this.insertAllocations(tx, id, allocations);
+          if (allocations.length)
+            await insertAllocations(
+              tx,
+              allocations.map((a) => ({ ...a, orderId: id })),
+            );
           await this.recordDemand(dto, at, true, tx);
           for (const p of presale) {
             const took = await queryRows<{ sku: string }>(
@@ -610,22 +616,6 @@ export class OrdersService {
     if (errors.length) throw validationFailed(errors);
   }
 
-  private async insertAllocations(
-    tx: { query(sql: string, p?: unknown[]): Promise<unknown> },
-    orderId: string,
-    allocations: Allocation[],
-  ) {
-    const params: unknown[] = [];
-    const rows = allocations.map((a, i) => {
-      params.push(orderId, a.warehouse, a.sku, a.qty);
-      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`;
-    });
-    await tx.query(
-      `INSERT INTO order_allocations (order_id, warehouse, sku, qty) VALUES ${rows.join(', ')}`,
-      params,
-    );
-  }
-
   /** Every attempt is demand (a sold-out SKU still has buyers); the forecast reads this. */
   private async recordDemand(
     dto: CreateOrderDto,
@@ -633,14 +623,17 @@ export class OrdersService {
     accepted: boolean,
     db: { query(sql: string, p?: unknown[]): Promise<unknown> } = this.db,
   ): Promise<void> {
-    const params: unknown[] = [];
-    const rows = dto.lines.map((l, i) => {
-      params.push(at, dto.channel, l.sku, l.qty, accepted, dto.region, dto.externalId);
-      return `(${Array.from({ length: 7 }, (_, j) => `$${i * 7 + j + 1}`).join(', ')})`;
-    });
-    await db.query(
-      `INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id) VALUES ${rows.join(', ')}`,
-      params,
+    await insertDemandEvents(
+      db,
+      dto.lines.map((l) => ({
+        at,
+        channel: dto.channel,
+        sku: l.sku,
+        qty: l.qty,
+        accepted,
+        region: dto.region,
+        externalId: dto.externalId,
+      })),
     );
     // Debounced: a pass runs once this (and its transaction, if any) has had time to commit; the poll backs it up.
     this.alerts.kick();

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Allocation } from '@peakstock/domain';
-import { applyLedger, queryRows, type LedgerEntry } from '@peakstock/persistence';
+import {
+  applyLedger,
+  insertAllocations,
+  insertDemandEvents,
+  queryRows,
+  type LedgerEntry,
+} from '@peakstock/persistence';
 import { AlertEngine } from '../alerts/alert-engine.service';
 
 /** One plain order (pool stock only) waiting for the next group commit. */
@@ -151,47 +157,37 @@ export class ReservationBatcher {
     for (const c of candidates) if (!stored.has(c.id)) outcomes[c.i] = { kind: 'duplicate' };
     if (accepted.length === 0) return outcomes;
 
-    const allocs = accepted.flatMap((c) => c.o.allocations.map((a) => ({ ...a, orderId: c.id })));
-    await tx.query(
-      `INSERT INTO order_allocations (order_id, warehouse, sku, qty)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])`,
-      [
-        allocs.map((a) => a.orderId),
-        allocs.map((a) => a.warehouse),
-        allocs.map((a) => a.sku),
-        allocs.map((a) => a.qty),
-      ],
+    const allocs = accepted.flatMap((c) => c.o.allocations.map((a) => ({ ...a, orderId: c.id, c })));
+    // The same statements as the single-order path (one helper each), with every order of the batch at once.
+    await insertAllocations(tx, allocs);
+    await insertDemandEvents(
+      tx,
+      accepted.flatMap((c) =>
+        c.o.lines.map((l) => ({
+          at: c.o.at,
+          channel: c.o.channel,
+          sku: l.sku,
+          qty: l.qty,
+          accepted: true,
+          region: c.o.region,
+          externalId: c.o.externalId,
+        })),
+      ),
     );
-    const demand = accepted.flatMap((c) => c.o.lines.map((l) => ({ ...l, o: c.o })));
-    await tx.query(
-      `INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id)
-       SELECT at, channel, sku, qty, true, region, external_id
-         FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[])
-              AS t(at, channel, sku, qty, region, external_id)`,
-      [
-        demand.map((d) => d.o.at),
-        demand.map((d) => d.o.channel),
-        demand.map((d) => d.sku),
-        demand.map((d) => d.qty),
-        demand.map((d) => d.o.region),
-        demand.map((d) => d.o.externalId),
-      ],
-    );
-    const entries: LedgerEntry[] = allocs.map((a) => {
-      const c = accepted.find((x) => x.id === a.orderId)!;
-      return {
-        warehouse: a.warehouse,
-        sku: a.sku,
-        kind: 'reservation',
-        dReserved: a.qty,
-        idempotencyKey: `order:${a.orderId}:reserve:${a.warehouse}:${a.sku}`,
-        actor: { kind: 'user', id: c.o.actorId },
-        cause: { orderId: a.orderId, channel: c.o.channel, externalId: c.o.externalId },
-        at: c.o.at,
-      };
-    });
-    // Levels move last (they are locked already); the database still refuses any negative result.
-    await applyLedger(tx, entries);
+    // Each allocation carries its order (no lookup per allocation: that was quadratic in the batch size).
+    const entries: LedgerEntry[] = allocs.map(({ c, ...a }) => ({
+      warehouse: a.warehouse,
+      sku: a.sku,
+      kind: 'reservation',
+      dReserved: a.qty,
+      idempotencyKey: `order:${a.orderId}:reserve:${a.warehouse}:${a.sku}`,
+      actor: { kind: 'user', id: c.o.actorId },
+      cause: { orderId: a.orderId, channel: c.o.channel, externalId: c.o.externalId },
+      at: c.o.at,
+    }));
+    // Levels move last; the rows were locked (in position order) by the first statement, so applyLedger need
+    // not lock them again. The database still refuses any negative result.
+    await applyLedger(tx, entries, { rowsLocked: true });
     for (const c of accepted) outcomes[c.i] = { kind: 'accepted', id: c.id, allocations: c.o.allocations };
     return outcomes;
   }
