@@ -82,8 +82,11 @@ describe('suppliers and the restock budget (real PostgreSQL)', () => {
     const before = await ds.query('SELECT count(*)::int AS n FROM suppliers');
     const bad = async (body: Record<string, unknown>) =>
       api.call('PUT', '/v1/suppliers/FAC-X', { token: ops, body: { ...http, ...body } });
-    const fields = async (body: Record<string, unknown>) =>
-      ((await bad(body)).body.errors as { field: string }[]).map((e) => e.field);
+    const fields = async (body: Record<string, unknown>) => {
+      const r = await bad(body);
+      expect(r.status).toBe(422);
+      return (r.body.errors as { field: string }[]).map((e) => e.field);
+    };
     expect(await fields({ skus: [{ sku: 'NOPE' }] })).toEqual(['skus[0].sku']);
     expect(await fields({ skus: [{ sku: 'MASK-10' }, { sku: 'MASK-10' }] })).toEqual(['skus[1].sku']);
     expect(await fields({ skus: [] })).toEqual(['skus']);
@@ -94,10 +97,14 @@ describe('suppliers and the restock budget (real PostgreSQL)', () => {
     expect(await fields({ leadTimeHours: 0 })).toEqual(['leadTimeHours']);
     expect(await fields({ unitsPerDay: 1.5 })).toEqual(['unitsPerDay']);
     expect(await fields({ skus: [{ sku: 'MASK-10', unitCost: 1.234 }] })).toEqual(['skus[0].unitCost']);
+    // Nothing of any refused request was written.
+    expect(await ds.query('SELECT count(*)::int AS n FROM suppliers')).toEqual(before);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM supplier_skus WHERE supplier = 'FAC-X'`)).toEqual([
+      { n: 0 },
+    ]);
     expect((await bad({ name: 'x' })).status).toBe(201); // sanity: the same body otherwise goes in
     await ds.query(`DELETE FROM supplier_skus WHERE supplier = 'FAC-X'`);
     await ds.query(`DELETE FROM suppliers WHERE code = 'FAC-X'`);
-    expect(await ds.query('SELECT count(*)::int AS n FROM suppliers')).toEqual(before);
     expect((await api.call('PUT', '/v1/suppliers/FAC-X', { token: viewer, body: http })).status).toBe(403);
   });
 
