@@ -1,6 +1,7 @@
 /** Every activity implementation class; the worker registers their methods by name. */
 import { SuggestionActivitiesImpl } from './alerts/suggestions.activities';
 import { AuditActivitiesImpl } from './audit/audit.activities';
+import { KitBuildActivitiesImpl } from './kit-builds/kit-build.activities';
 import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
 import { OversoldActivitiesImpl } from './orders/oversold.activities';
@@ -21,6 +22,7 @@ export {
   SuggestionActivitiesImpl,
   TransferActivitiesImpl,
   RestockActivitiesImpl,
+  KitBuildActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -34,4 +36,5 @@ export const activityProviders = [
   SuggestionActivitiesImpl,
   TransferActivitiesImpl,
   RestockActivitiesImpl,
+  KitBuildActivitiesImpl,
 ];

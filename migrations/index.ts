@@ -14,6 +14,7 @@ import { Alerts1763880000000 } from './1763880000000-Alerts';
 import { InboundArrivals1763885000000 } from './1763885000000-InboundArrivals';
 import { Restocks1763890000000 } from './1763890000000-Restocks';
 import { Transfers1763900000000 } from './1763900000000-Transfers';
+import { KitBuilds1763910000000 } from './1763910000000-KitBuilds';
 
 export const migrations = [
   Foundation1763770000000,
@@ -31,4 +32,5 @@ export const migrations = [
   InboundArrivals1763885000000,
   Restocks1763890000000,
   Transfers1763900000000,
+  KitBuilds1763910000000,
 ];

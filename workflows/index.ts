@@ -7,3 +7,4 @@ export { alertNotifyWorkflow } from './alerts/alert-notify.workflow';
 export { restockWorkflow } from './restock/restock.workflow';
 export { transferWorkflow } from './transfer/transfer.workflow';
 export { presaleSuggestionWorkflow, kitBuildSuggestionWorkflow } from './alerts/suggestions.workflow';
+export { kitBuildWorkflow } from './kit-build/kit-build.workflow';

@@ -44,6 +44,14 @@ const SAMPLES: { [K in NotificationKind]: NotificationDataByKind[K] } = {
     failedAt: '2026-11-11T12:00:00Z',
     link: 'https://console.example/workflows/restock:SKU-1',
   },
+  'workflow.late': {
+    workflowId: 'kit-build:GIFT-BOX:HZ1',
+    what: 'kit build 200 × GIFT-BOX at HZ1',
+    expected: 100,
+    actual: 40,
+    dueAt: '2026-11-10T18:00:00+08:00',
+    link: 'https://console.example/workflows/kit-build:GIFT-BOX:HZ1',
+  },
 };
 
 function render<K extends NotificationKind>(kind: K, locale: 'zh-CN' | 'en', timeZone?: string) {

@@ -27,6 +27,9 @@ describe('recorded workflow histories replay on the current code', () => {
   it('has every kept path to replay', () => {
     // The paths the suites keep (keepHistory); a history deleted or never recorded fails here.
     expect(files).toEqual([
+      'kit-build-behind-closed-short.history.bin',
+      'kit-build-packed.history.bin',
+      'kit-build-short-sourced.history.bin',
       'kit-build-suggestion-accepted.history.bin',
       'presale-suggestion-accepted.history.bin',
       'restock-budget-partial-cancel.history.bin',

@@ -23,6 +23,8 @@ import { AlertEngine } from './alerts/alert-engine.service';
 import { AlertPoliciesService } from './alerts/alert-policies.service';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
+import { KitBuildsController } from './kit-builds/kit-builds.controller';
+import { KitBuildsService } from './kit-builds/kit-builds.service';
 import { TransfersController } from './transfers/transfers.controller';
 import { TransfersService } from './transfers/transfers.service';
 import { RestocksController } from './restocks/restocks.controller';
@@ -85,6 +87,7 @@ export class ApiModule {
         LiveSessionsController,
         AlertsController,
         TransfersController,
+        KitBuildsController,
         SuppliersController,
         RestockBudgetController,
         RestocksController,
@@ -110,6 +113,7 @@ export class ApiModule {
         AlertEngine,
         AlertsService,
         TransfersService,
+        KitBuildsService,
         SuppliersService,
         RestocksService,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -8,3 +8,4 @@ export * from './oversold';
 export * from './alerts';
 export * from './transfer';
 export * from './restock';
+export * from './kit-build';

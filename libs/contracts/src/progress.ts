@@ -9,7 +9,8 @@ export type WorkflowKind =
   | 'restock'
   | 'transfer'
   | 'presale_suggestion'
-  | 'kit_build_suggestion';
+  | 'kit_build_suggestion'
+  | 'kit_build';
 
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -36,6 +36,7 @@ export const workflowTypes = {
   transfer: 'transferWorkflow',
   presaleSuggestion: 'presaleSuggestionWorkflow',
   kitBuildSuggestion: 'kitBuildSuggestionWorkflow',
+  kitBuild: 'kitBuildWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
@@ -51,4 +52,6 @@ export const workflowIds = {
   presaleSuggestion: (sku: string) => `presale-suggestion:${sku}`,
   kitBuildSuggestion: (kitSku: string, warehouse: string | null) =>
     `kit-build-suggestion:${kitSku}:${warehouse ?? 'network'}`,
+  /** One build per kit and warehouse at a time: a second request while it runs joins it. */
+  kitBuild: (kitSku: string, warehouse: string) => `kit-build:${kitSku}:${warehouse}`,
 };

@@ -69,6 +69,19 @@ export interface WorkflowFailedData {
   link?: string;
 }
 
+/** A workflow falling behind its own schedule (a kit build packing too slowly, a wave running late). */
+export interface WorkflowLateData {
+  workflowId: string;
+  /** What is late, in words, e.g. `kit build 200 × GIFT-BOX at HZ1`. */
+  what: string;
+  /** Units the schedule expected done by now, and done so far. */
+  expected: number;
+  actual: number;
+  /** ISO 8601 with offset. */
+  dueAt?: string;
+  link?: string;
+}
+
 /** The data each kind renders from. */
 export interface NotificationDataByKind {
   'task.assigned': TaskNotificationData;
@@ -80,6 +93,7 @@ export interface NotificationDataByKind {
   'alert.critical': AlertNotificationData;
   'alert.resolved': AlertResolvedData;
   'workflow.failed': WorkflowFailedData;
+  'workflow.late': WorkflowLateData;
 }
 
 export type NotificationKind = keyof NotificationDataByKind;
@@ -95,6 +109,7 @@ export const NOTIFICATION_KINDS = [
   'alert.critical',
   'alert.resolved',
   'workflow.failed',
+  'workflow.late',
 ] as const satisfies readonly NotificationKind[];
 
 export function isNotificationKind(s: string): s is NotificationKind {
@@ -423,7 +438,37 @@ const alertTemplates: Pick<
 /** An error message can carry a whole stack; the console link has the rest. */
 const MAX_ERROR_CHARS = 500;
 
-const workflowTemplates: Pick<TemplateRegistry, 'workflow.failed'> = {
+const workflowTemplates: Pick<TemplateRegistry, 'workflow.failed' | 'workflow.late'> = {
+  'workflow.late': {
+    'zh-CN': (d, c) => ({
+      severity: 'warning',
+      subject: `进度落后：${d.what}`,
+      heading: '一个流程进度落后于计划',
+      paragraphs: ['按当前速度无法在截止时间前完成，请加派人手或调整计划。'],
+      fields: fields(
+        ['内容', d.what],
+        ['计划完成', c.num(d.expected)],
+        ['实际完成', c.num(d.actual)],
+        ['截止时间', opt(d.dueAt, c.time)],
+        ['流程编号', d.workflowId],
+      ),
+      link: link('在控制台查看', d.link),
+    }),
+    en: (d, c) => ({
+      severity: 'warning',
+      subject: `Behind schedule: ${d.what}`,
+      heading: 'A workflow is behind its schedule',
+      paragraphs: ['At the current pace it will not finish by its due time: add hands or change the plan.'],
+      fields: fields(
+        ['What', d.what],
+        ['Expected by now', c.num(d.expected)],
+        ['Done', c.num(d.actual)],
+        ['Due', opt(d.dueAt, c.time)],
+        ['Workflow id', d.workflowId],
+      ),
+      link: link('Open in the console', d.link),
+    }),
+  },
   'workflow.failed': {
     'zh-CN': (d, c) => ({
       severity: 'critical',

@@ -11,3 +11,4 @@ export * from './orders.repository';
 export * from './holds.repository';
 export * from './arrivals.repository';
 export * from './transfers.repository';
+export * from './kit-builds.repository';

@@ -37,8 +37,8 @@ const CODES_REASON = { message: 'each of $property must be a code of 1-64 letter
 const MONEY = { allowNaN: false, allowInfinity: false } as const;
 const MONEY_MAX = 9_999_999_999.99;
 /** ISO 8601 with a time and an offset (Z or ±hh:mm). */
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const INSTANT_REASON = { message: '$property must be an ISO 8601 instant with an offset' };
+export const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const INSTANT_REASON = { message: '$property must be an ISO 8601 instant with an offset' };
 
 export const TIERS = ['A', 'B', 'C'] as const;
 export type Tier = (typeof TIERS)[number];
