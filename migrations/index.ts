@@ -15,6 +15,7 @@ import { InboundArrivals1763885000000 } from './1763885000000-InboundArrivals';
 import { Restocks1763890000000 } from './1763890000000-Restocks';
 import { Transfers1763900000000 } from './1763900000000-Transfers';
 import { KitBuilds1763910000000 } from './1763910000000-KitBuilds';
+import { Couriers1763920000000 } from './1763920000000-Couriers';
 
 export const migrations = [
   Foundation1763770000000,
@@ -33,4 +34,5 @@ export const migrations = [
   Restocks1763890000000,
   Transfers1763900000000,
   KitBuilds1763910000000,
+  Couriers1763920000000,
 ];

@@ -23,6 +23,8 @@ import { AlertEngine } from './alerts/alert-engine.service';
 import { AlertPoliciesService } from './alerts/alert-policies.service';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
+import { CouriersController } from './couriers/couriers.controller';
+import { CouriersService } from './couriers/couriers.service';
 import { KitBuildsController } from './kit-builds/kit-builds.controller';
 import { KitBuildsService } from './kit-builds/kit-builds.service';
 import { TransfersController } from './transfers/transfers.controller';
@@ -88,6 +90,7 @@ export class ApiModule {
         AlertsController,
         TransfersController,
         KitBuildsController,
+        CouriersController,
         SuppliersController,
         RestockBudgetController,
         RestocksController,
@@ -114,6 +117,7 @@ export class ApiModule {
         AlertsService,
         TransfersService,
         KitBuildsService,
+        CouriersService,
         SuppliersService,
         RestocksService,
         { provide: APP_GUARD, useClass: AuthGuard },

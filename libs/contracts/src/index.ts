@@ -9,3 +9,4 @@ export * from './alerts';
 export * from './transfer';
 export * from './restock';
 export * from './kit-build';
+export * from './courier';

@@ -95,15 +95,18 @@ export class UsersService implements OnApplicationBootstrap {
 
   async create(dto: CreateUserDto, by: AuthUser): Promise<{ id: string; token: string; user: UserView }> {
     const errors = checkScopes(dto);
-    // Couriers are checked once their master data exists (the courier issue).
-    const [noWarehouses, noChannel, noSupplier] = await Promise.all([
+    const [noWarehouses, noChannel, noSupplier, noCourier] = await Promise.all([
       this.lookup.missingWarehouses(dto.warehouses ?? []),
       this.lookup.missingChannels(dto.channel ? [dto.channel] : []),
       dto.supplier
         ? queryRows(this.db, 'SELECT 1 FROM suppliers WHERE code = $1', [dto.supplier]).then((r) => !r.length)
         : false,
+      dto.courier
+        ? queryRows(this.db, 'SELECT 1 FROM couriers WHERE code = $1', [dto.courier]).then((r) => !r.length)
+        : false,
     ]);
     if (noSupplier) errors.push({ field: 'supplier', reason: 'unknown supplier' });
+    if (noCourier) errors.push({ field: 'courier', reason: 'unknown courier' });
     (dto.warehouses ?? []).forEach((w, i) => {
       if (noWarehouses.includes(w)) errors.push({ field: `warehouses[${i}]`, reason: 'unknown warehouse' });
     });
