@@ -8,6 +8,7 @@ import { build, ensureDependencies } from './lib/ensure.mjs';
 const BENCHMARKS = {
   reserve: () => import('../bench/reserve.mjs'),
   alerts: () => import('../bench/alerts.mjs'),
+  planner: () => import('../bench/planner.mjs'),
 };
 
 const say = (l) => console.log(`[bench] ${l}`);
