@@ -2,6 +2,7 @@
 import { SuggestionActivitiesImpl } from './alerts/suggestions.activities';
 import { AuditActivitiesImpl } from './audit/audit.activities';
 import { KitBuildActivitiesImpl } from './kit-builds/kit-build.activities';
+import { WavePlanActivitiesImpl } from './wave-plans/wave-plan.activities';
 import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
 import { OversoldActivitiesImpl } from './orders/oversold.activities';
@@ -23,6 +24,7 @@ export {
   TransferActivitiesImpl,
   RestockActivitiesImpl,
   KitBuildActivitiesImpl,
+  WavePlanActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -37,4 +39,5 @@ export const activityProviders = [
   TransferActivitiesImpl,
   RestockActivitiesImpl,
   KitBuildActivitiesImpl,
+  WavePlanActivitiesImpl,
 ];

@@ -16,6 +16,7 @@ import { Restocks1763890000000 } from './1763890000000-Restocks';
 import { Transfers1763900000000 } from './1763900000000-Transfers';
 import { KitBuilds1763910000000 } from './1763910000000-KitBuilds';
 import { Couriers1763920000000 } from './1763920000000-Couriers';
+import { WavePlans1763930000000 } from './1763930000000-WavePlans';
 
 export const migrations = [
   Foundation1763770000000,
@@ -35,4 +36,5 @@ export const migrations = [
   Transfers1763900000000,
   KitBuilds1763910000000,
   Couriers1763920000000,
+  WavePlans1763930000000,
 ];

@@ -8,3 +8,4 @@ export { restockWorkflow } from './restock/restock.workflow';
 export { transferWorkflow } from './transfer/transfer.workflow';
 export { presaleSuggestionWorkflow, kitBuildSuggestionWorkflow } from './alerts/suggestions.workflow';
 export { kitBuildWorkflow } from './kit-build/kit-build.workflow';
+export { wavePlanWorkflow } from './wave-plan/wave-plan.workflow';

@@ -12,9 +12,15 @@ import { temporal } from '@temporalio/proto';
 export const REPLAY_DIR = path.join(__dirname, '..', 'replay');
 
 /** Writes the closed workflow's history as tests/replay/<name>.history.bin when RECORD_HISTORIES=1; no-op otherwise. */
-export async function keepHistory(client: Client, workflowId: string, name: string): Promise<void> {
+export async function keepHistory(
+  client: Client,
+  workflowId: string,
+  name: string,
+  /** A run that continued as new (the latest run otherwise). */
+  runId?: string,
+): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const handle = client.workflow.getHandle(workflowId);
+  const handle = client.workflow.getHandle(workflowId, runId);
   await handle.result().catch(() => undefined); // only closed histories are kept
   const history = await handle.fetchHistory();
   mkdirSync(REPLAY_DIR, { recursive: true });

@@ -39,6 +39,8 @@ describe('recorded workflow histories replay on the current code', () => {
       'transfer-not-dispatched-released.history.bin',
       'transfer-partial-approve-dispatch-receive-short.history.bin',
       'transfer-reject-expire-restock.history.bin',
+      'wave-plan-all-shipped.history.bin',
+      'wave-plan-moves-late-next-cycle.history.bin',
     ]);
   });
 

@@ -25,6 +25,8 @@ import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { CouriersController } from './couriers/couriers.controller';
 import { CouriersService } from './couriers/couriers.service';
+import { WavePlansController, WavesController } from './wave-plans/wave-plans.controller';
+import { WavePlansService } from './wave-plans/wave-plans.service';
 import { KitBuildsController } from './kit-builds/kit-builds.controller';
 import { KitBuildsService } from './kit-builds/kit-builds.service';
 import { TransfersController } from './transfers/transfers.controller';
@@ -91,6 +93,8 @@ export class ApiModule {
         TransfersController,
         KitBuildsController,
         CouriersController,
+        WavePlansController,
+        WavesController,
         SuppliersController,
         RestockBudgetController,
         RestocksController,
@@ -118,6 +122,7 @@ export class ApiModule {
         TransfersService,
         KitBuildsService,
         CouriersService,
+        WavePlansService,
         SuppliersService,
         RestocksService,
         { provide: APP_GUARD, useClass: AuthGuard },

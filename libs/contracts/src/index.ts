@@ -10,3 +10,4 @@ export * from './transfer';
 export * from './restock';
 export * from './kit-build';
 export * from './courier';
+export * from './wave-plan';

@@ -10,7 +10,8 @@ export type WorkflowKind =
   | 'transfer'
   | 'presale_suggestion'
   | 'kit_build_suggestion'
-  | 'kit_build';
+  | 'kit_build'
+  | 'wave_plan';
 
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

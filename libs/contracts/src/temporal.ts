@@ -37,6 +37,7 @@ export const workflowTypes = {
   presaleSuggestion: 'presaleSuggestionWorkflow',
   kitBuildSuggestion: 'kitBuildSuggestionWorkflow',
   kitBuild: 'kitBuildWorkflow',
+  wavePlan: 'wavePlanWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
@@ -54,4 +55,6 @@ export const workflowIds = {
     `kit-build-suggestion:${kitSku}:${warehouse ?? 'network'}`,
   /** One build per kit and warehouse at a time: a second request while it runs joins it. */
   kitBuild: (kitSku: string, warehouse: string) => `kit-build:${kitSku}:${warehouse}`,
+  /** One wave-plan workflow per warehouse, cycling window after window while orders remain. */
+  wavePlan: (warehouse: string) => `wave-plan:${warehouse}`,
 };

@@ -12,3 +12,4 @@ export * from './holds.repository';
 export * from './arrivals.repository';
 export * from './transfers.repository';
 export * from './kit-builds.repository';
+export * from './wave-plans.repository';
