@@ -3,6 +3,7 @@ import { SuggestionActivitiesImpl } from './alerts/suggestions.activities';
 import { AuditActivitiesImpl } from './audit/audit.activities';
 import { KitBuildActivitiesImpl } from './kit-builds/kit-build.activities';
 import { WavePlanActivitiesImpl } from './wave-plans/wave-plan.activities';
+import { CourierBookingActivitiesImpl } from './courier-bookings/courier-booking.activities';
 import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
 import { OversoldActivitiesImpl } from './orders/oversold.activities';
@@ -25,6 +26,7 @@ export {
   RestockActivitiesImpl,
   KitBuildActivitiesImpl,
   WavePlanActivitiesImpl,
+  CourierBookingActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -40,4 +42,5 @@ export const activityProviders = [
   RestockActivitiesImpl,
   KitBuildActivitiesImpl,
   WavePlanActivitiesImpl,
+  CourierBookingActivitiesImpl,
 ];

@@ -17,6 +17,7 @@ import { Transfers1763900000000 } from './1763900000000-Transfers';
 import { KitBuilds1763910000000 } from './1763910000000-KitBuilds';
 import { Couriers1763920000000 } from './1763920000000-Couriers';
 import { WavePlans1763930000000 } from './1763930000000-WavePlans';
+import { CourierBookings1763940000000 } from './1763940000000-CourierBookings';
 
 export const migrations = [
   Foundation1763770000000,
@@ -37,4 +38,5 @@ export const migrations = [
   KitBuilds1763910000000,
   Couriers1763920000000,
   WavePlans1763930000000,
+  CourierBookings1763940000000,
 ];

@@ -9,3 +9,4 @@ export { transferWorkflow } from './transfer/transfer.workflow';
 export { presaleSuggestionWorkflow, kitBuildSuggestionWorkflow } from './alerts/suggestions.workflow';
 export { kitBuildWorkflow } from './kit-build/kit-build.workflow';
 export { wavePlanWorkflow } from './wave-plan/wave-plan.workflow';
+export { courierBookingWorkflow } from './courier-booking/courier-booking.workflow';

@@ -14,7 +14,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { SimulatedConfirmation, SupplierAdapterKind } from '@peakstock/contracts';
-import { SIGNATURE_HEADER, signWebhook } from '@peakstock/notify';
+import { postToPartner } from '../shared/partner-http';
 
 export interface SupplierRecord {
   code: string;
@@ -49,8 +49,6 @@ export interface SupplierAdapter {
   cancel(po: PurchaseOrderMessage, reason: string): Promise<void>;
 }
 
-const TIMEOUT_MS = 10_000;
-
 class ManualAdapter implements SupplierAdapter {
   async place(po: PurchaseOrderMessage) {
     return { reference: po.id, simulated: null };
@@ -84,44 +82,18 @@ class HttpAdapter implements SupplierAdapter {
     await this.post('purchase_order.cancelled', po, { reason });
   }
 
-  private async post(
-    event: PurchaseOrderEvent,
-    po: PurchaseOrderMessage,
-    extra: object = {},
-  ): Promise<unknown> {
+  private post(event: PurchaseOrderEvent, po: PurchaseOrderMessage, extra: object = {}): Promise<unknown> {
     const { url, secret, code } = this.supplier;
-    if (!url || !secret)
-      throw ApplicationFailure.nonRetryable(`supplier ${code} has no URL or secret`, 'SupplierRejected');
-    const body = JSON.stringify({ event, purchaseOrder: po, ...extra });
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signWebhook(secret, this.nowMs(), body),
-          'idempotency-key': `${po.id}:${event}`,
-          'x-peakstock-event': event,
-        },
-        body,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        redirect: 'error',
-      });
-    } catch (err) {
-      // Network trouble or a timeout: worth another try (the URL is not named: it may hold a credential).
-      throw new Error(`supplier ${code} unreachable (${(err as Error).name})`);
-    }
-    const text = await res.text().catch(() => '');
-    if (res.ok) {
-      try {
-        return text ? (JSON.parse(text) as unknown) : null;
-      } catch {
-        return null;
-      }
-    }
-    const message = `supplier ${code} answered ${res.status} to ${event}`;
-    if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(message);
-    throw ApplicationFailure.nonRetryable(message, 'SupplierRejected');
+    return postToPartner(
+      { name: `supplier ${code}`, url, secret },
+      event,
+      { purchaseOrder: po, ...extra },
+      {
+        idempotencyKey: `${po.id}:${event}`,
+        nowMs: this.nowMs(),
+        rejectedType: 'SupplierRejected',
+      },
+    );
   }
 }
 

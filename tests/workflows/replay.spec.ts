@@ -27,6 +27,7 @@ describe('recorded workflow histories replay on the current code', () => {
   it('has every kept path to replay', () => {
     // The paths the suites keep (keepHistory); a history deleted or never recorded fails here.
     expect(files).toEqual([
+      'courier-booking-decline-overflow-release.history.bin',
       'kit-build-behind-closed-short.history.bin',
       'kit-build-packed.history.bin',
       'kit-build-short-sourced.history.bin',

@@ -27,6 +27,11 @@ import { CouriersController } from './couriers/couriers.controller';
 import { CouriersService } from './couriers/couriers.service';
 import { WavePlansController, WavesController } from './wave-plans/wave-plans.controller';
 import { WavePlansService } from './wave-plans/wave-plans.service';
+import {
+  CourierBookingsController,
+  CourierHandoversController,
+} from './courier-bookings/courier-bookings.controller';
+import { CourierBookingsService } from './courier-bookings/courier-bookings.service';
 import { KitBuildsController } from './kit-builds/kit-builds.controller';
 import { KitBuildsService } from './kit-builds/kit-builds.service';
 import { TransfersController } from './transfers/transfers.controller';
@@ -95,6 +100,8 @@ export class ApiModule {
         CouriersController,
         WavePlansController,
         WavesController,
+        CourierBookingsController,
+        CourierHandoversController,
         SuppliersController,
         RestockBudgetController,
         RestocksController,
@@ -123,6 +130,7 @@ export class ApiModule {
         KitBuildsService,
         CouriersService,
         WavePlansService,
+        CourierBookingsService,
         SuppliersService,
         RestocksService,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -11,7 +11,8 @@ export type WorkflowKind =
   | 'presale_suggestion'
   | 'kit_build_suggestion'
   | 'kit_build'
-  | 'wave_plan';
+  | 'wave_plan'
+  | 'courier_booking';
 
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

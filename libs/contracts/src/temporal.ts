@@ -38,6 +38,7 @@ export const workflowTypes = {
   kitBuildSuggestion: 'kitBuildSuggestionWorkflow',
   kitBuild: 'kitBuildWorkflow',
   wavePlan: 'wavePlanWorkflow',
+  courierBooking: 'courierBookingWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
@@ -57,4 +58,6 @@ export const workflowIds = {
   kitBuild: (kitSku: string, warehouse: string) => `kit-build:${kitSku}:${warehouse}`,
   /** One wave-plan workflow per warehouse, cycling window after window while orders remain. */
   wavePlan: (warehouse: string) => `wave-plan:${warehouse}`,
+  /** Keyed on the warehouse and the window's first and last local day (or the sale event). */
+  courierBooking: (warehouse: string, window: string) => `courier-booking:${warehouse}:${window}`,
 };
