@@ -2,37 +2,23 @@
  * A worker killed (SIGKILL) while it sends an email: the activity is retried on another worker, and the
  * recipient sees the message once as counted by Message-ID (the repeat carries the same id).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { createUser, startTestApi, type TestApi } from '../support/api';
-import { buildDist, ROOT } from '../support/build';
+import { buildDist } from '../support/build';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestSmtp, type TestSmtp } from '../support/smtp';
-import { ENV, requireEnv } from '../support/stack';
 import { eventually, temporalEnv } from '../support/worker';
+import { workerProcesses } from '../support/worker-process';
 
 describe('notification sent while the worker dies', () => {
   let db: TestDatabase;
   let api: TestApi;
   let smtp: TestSmtp;
-  const workers: ChildProcess[] = [];
   const taskQueue = 'notify-crash';
-
-  const startWorker = () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        TEMPORAL_ADDRESS: requireEnv(ENV.temporalAddress),
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        SMTP_URL: smtp.url,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    workers.push(child);
-    return child;
-  };
+  const workers = workerProcesses({
+    databaseUrl: () => db.url,
+    taskQueue,
+    env: () => ({ SMTP_URL: smtp.url }),
+  });
 
   beforeAll(async () => {
     buildDist();
@@ -41,7 +27,7 @@ describe('notification sent while the worker dies', () => {
     api = await startTestApi(db, temporalEnv(taskQueue));
   }, 120_000);
   afterAll(async () => {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    workers.stopAll();
     await api?.close();
     await smtp?.close();
     await db?.drop();
@@ -49,16 +35,15 @@ describe('notification sent while the worker dies', () => {
 
   it('delivers the task email again after the kill with the same Message-ID: one message per key', async () => {
     await createUser(api, { name: 'Ops', role: 'ops', email: 'ops@example.com', locale: 'en' });
-    const first = startWorker();
+    const first = workers.start();
     let killed = false;
     // The first delivery reaches the server; the worker dies before the server's "250 OK" (so before it could
     // record the send). The server then accepts the message anyway, as a real relay may.
     smtp.beforeAccept = async () => {
       if (killed) return;
       killed = true;
-      first.kill('SIGKILL');
-      await new Promise((r) => first.once('exit', r));
-      startWorker();
+      await workers.kill(first);
+      workers.start();
     };
     await api.call('POST', '/v1/probes', {
       body: { waitMinutes: 1, probeId: 'crash', approval: { role: 'ops', slaMinutes: 60 } },

@@ -5,65 +5,29 @@
  * and starts a new worker: the workflow completes, every movement is in the ledger exactly once, the ledger
  * verifies, and each notification went out under one Message-ID.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { Client } from 'pg';
 import { verifyLedger } from '@peakstock/persistence';
 import { DataSource } from 'typeorm';
 import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
-import { buildDist, ROOT } from '../support/build';
+import { buildDist } from '../support/build';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestSmtp, type TestSmtp } from '../support/smtp';
-import { ENV, requireEnv } from '../support/stack';
 import { eventually, temporalEnv } from '../support/worker';
+import { RowLockHolder, workerProcesses } from '../support/worker-process';
 
 describe('transfer with its worker killed after approval and mid-receipt (real processes)', () => {
   let db: TestDatabase;
   let api: TestApi;
   let smtp: TestSmtp;
-  let blocker: Client;
-  let watcher: Client;
-  const workers: ChildProcess[] = [];
+  let locks: RowLockHolder;
   const taskQueue = `transfer-kill-${process.pid}`;
+  const workers = workerProcesses({
+    databaseUrl: () => db.url,
+    taskQueue,
+    env: () => ({ SMTP_URL: smtp.url }),
+  });
   const lead = {} as Record<'HZ1' | 'GZ1', string>;
   let ops: string;
 
-  const startWorker = () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        TEMPORAL_ADDRESS: requireEnv(ENV.temporalAddress),
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        SMTP_URL: smtp.url,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    workers.push(child);
-    return child;
-  };
-  const kill = async (child: ChildProcess) => {
-    child.kill('SIGKILL');
-    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
-  };
-  /**
-   * Resolves once another session waits for a row lock on `table` (the blocker holds it). Asked on its own
-   * connection: inside the blocker's transaction pg_stat_activity would stay the snapshot taken at its start.
-   */
-  const waitingOn = (table: string) =>
-    eventually(
-      async () =>
-        (
-          await watcher.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE wait_event_type = 'Lock' AND query ILIKE $1`,
-            [`%${table}%FOR UPDATE%`],
-          )
-        ).rows[0]!.n,
-      (n) => n > 0,
-      30_000,
-    );
   const level = async (warehouse: string, sku: string) =>
     (await api.call('GET', `/v1/stock?sku=${sku}&warehouse=${warehouse}`)).body.items[0] as {
       onHand: number;
@@ -77,10 +41,8 @@ describe('transfer with its worker killed after approval and mid-receipt (real p
     db = await createTestDatabase();
     smtp = await startTestSmtp();
     api = await startTestApi(db, { ...temporalEnv(taskQueue), TIME_SCALE: '60' });
-    blocker = new Client({ connectionString: db.url });
-    await blocker.connect();
-    watcher = new Client({ connectionString: db.url });
-    await watcher.connect();
+    locks = new RowLockHolder(db.url);
+    await locks.connect();
     await seedScopes(api);
     await api.call('PUT', '/v1/transit-lanes/GZ1/HZ1', { body: { hours: 20 } });
     await api.call('PUT', '/v1/skus/K1', { body: { name: 'K1', unitCost: 5, unitPrice: 20, tier: 'B' } });
@@ -97,9 +59,8 @@ describe('transfer with its worker killed after approval and mid-receipt (real p
     ops = (await createUser(api, { name: 'Ops', role: 'ops', email: 'ops@example.com', locale: 'en' })).token;
   }, 120_000);
   afterAll(async () => {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await blocker?.end();
-    await watcher?.end();
+    workers.stopAll();
+    await locks?.end();
     await api?.close();
     await smtp?.close();
     await db?.drop();
@@ -113,7 +74,7 @@ describe('transfer with its worker killed after approval and mid-receipt (real p
         })
       ).status,
     ).toBe(201);
-    let worker = startWorker();
+    let worker = workers.start();
     const started = await api.call('POST', '/v1/transfers', {
       token: ops,
       body: { sku: 'K1', toWarehouse: 'HZ1', qty: 30, fromWarehouse: 'GZ1' },
@@ -130,17 +91,16 @@ describe('transfer with its worker killed after approval and mid-receipt (real p
     );
 
     // ── killed while the approved units are being locked ──
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM stock_levels WHERE warehouse = 'GZ1' AND sku = 'K1' FOR UPDATE`);
+    await locks.hold(`SELECT 1 FROM stock_levels WHERE warehouse = 'GZ1' AND sku = 'K1' FOR UPDATE`);
     const approved = await api.call('POST', route(id, 'decision'), {
       token: lead.GZ1,
       body: { approve: true },
     });
     expect(approved.status).toBe(200);
-    await waitingOn('stock_levels');
-    await kill(worker);
-    await blocker.query('COMMIT');
-    worker = startWorker();
+    await locks.waitingOn('stock_levels');
+    await workers.kill(worker);
+    await locks.release();
+    worker = workers.start();
     // The dead attempt's transaction never committed; the retry (after the activity's timeout) locks once.
     await eventually(
       () => level('GZ1', 'K1'),
@@ -156,16 +116,15 @@ describe('transfer with its worker killed after approval and mid-receipt (real p
     expect(await level('HZ1', 'K1')).toMatchObject({ inbound: 30, onHand: 0 });
 
     // ── killed in the middle of a receipt ──
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM transfers WHERE workflow_id = $1 FOR UPDATE`, [id]);
+    await locks.hold(`SELECT 1 FROM transfers WHERE workflow_id = $1 FOR UPDATE`, [id]);
     const receipt = { token: lead.HZ1, body: { qty: 12, idempotencyKey: 'receipt-1' } };
     const inFlight = api.call('POST', route(id, 'receipts'), receipt);
-    await waitingOn('transfers');
-    await kill(worker);
-    await blocker.query('COMMIT');
+    await locks.waitingOn('transfers');
+    await workers.kill(worker);
+    await locks.release();
     // The caller was never told: the answer is a 503 once the decision deadline passes.
     expect((await inFlight).status).toBe(503);
-    worker = startWorker();
+    worker = workers.start();
     // Retrying the same receipt gives the one answer, however many attempts the dead worker's activity needs.
     const retried = await eventually(
       () => api.call('POST', route(id, 'receipts'), receipt),
