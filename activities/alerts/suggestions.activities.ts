@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { SuggestionActivities } from '@peakstock/contracts';
-import { insertAudit, queryRows } from '@peakstock/persistence';
+import { Context } from '@temporalio/activity';
+import {
+  type KitBuildInput,
+  type SuggestionActivities,
+  workflowIds,
+  workflowTypes,
+} from '@peakstock/contracts';
+import { enqueueOutbox, insertAudit, queryRows, readClock } from '@peakstock/persistence';
 
 @Injectable()
 export class SuggestionActivitiesImpl implements SuggestionActivities {
@@ -57,5 +63,43 @@ export class SuggestionActivitiesImpl implements SuggestionActivities {
       });
       return { maxUnits: row!.max_units };
     });
+  }
+
+  async startKitBuildFromSuggestion(input: {
+    kitSku: string;
+    warehouse: string;
+    qty: number;
+    dueBy: string;
+    suggestionWorkflowId: string;
+  }): Promise<{ workflowId: string }> {
+    const buildId = workflowIds.kitBuild(input.kitSku, input.warehouse);
+    const run = Context.current().info.workflowExecution!.runId;
+    const clock = await readClock(this.db);
+    const build: KitBuildInput = {
+      kitSku: input.kitSku,
+      warehouse: input.warehouse,
+      qty: input.qty,
+      dueBy: input.dueBy,
+      reason: `kit-build suggestion ${input.suggestionWorkflowId} accepted`,
+      // The outbox relay puts the current clock in when it starts the workflow.
+      clock: clock!,
+      startedBy: { kind: 'system', id: input.suggestionWorkflowId },
+    };
+    await this.db.transaction(async (tx) => {
+      // Once per suggestion run: a retried activity finds its outbox row.
+      const [done] = await queryRows<{ id: string }>(
+        tx,
+        `SELECT id FROM outbox WHERE workflow_id = $1 AND payload->'args'->0->>'reason' = $2`,
+        [buildId, `${build.reason} (${run})`],
+      );
+      if (!done)
+        await enqueueOutbox(tx, {
+          kind: 'start',
+          workflowType: workflowTypes.kitBuild,
+          workflowId: buildId,
+          args: [{ ...build, reason: `${build.reason} (${run})` }],
+        });
+    });
+    return { workflowId: buildId };
   }
 }

@@ -140,7 +140,20 @@ describe('alert suggestions become decisions for people (real dev server)', () =
       data: { kitSku: 'GIFT', warehouse: 'HZ1', acceptedQty: 20, buildable: 50 },
     });
     expect((await decide(supply, task!.id, { approve: true })).status).toBe(409);
-    await keepHistory(api.app.get(TemporalService).client, id, 'kit-build-suggestion-accepted');
+    // Accepting started the kit build at that warehouse, linked: it locks the components of the 20 kits.
+    expect(progress.links).toEqual([{ relation: 'started', workflowId: 'kit-build:GIFT:HZ1' }]);
+    expect(progress.data.kitBuildWorkflowId).toBe('kit-build:GIFT:HZ1');
+    const build = await eventually(
+      async () => (await api.call('GET', `/v1/kit-builds/${encodeURIComponent('kit-build:GIFT:HZ1')}`)).body,
+      (b) => b?.status === 'packing',
+      30_000,
+    );
+    expect(build).toMatchObject({ kitSku: 'GIFT', warehouse: 'HZ1', qty: 20, lockedKits: 20 });
+    const buildProgress = (await api.call('GET', `/v1/workflows/${encodeURIComponent('kit-build:GIFT:HZ1')}`))
+      .body;
+    expect(buildProgress.startedBy).toEqual({ kind: 'system', id });
+    // kit-build-suggestion-accepted.history.bin is the same path recorded before this patch; both replay.
+    await keepHistory(api.app.get(TemporalService).client, id, 'kit-build-suggestion-accepted-starts-build');
   }, 120_000);
 
   it('an accepted presale suggestion opens presale for the expected shortfall', async () => {

@@ -31,6 +31,7 @@ describe('recorded workflow histories replay on the current code', () => {
       'kit-build-behind-closed-short.history.bin',
       'kit-build-packed.history.bin',
       'kit-build-short-sourced.history.bin',
+      'kit-build-suggestion-accepted-starts-build.history.bin',
       'kit-build-suggestion-accepted.history.bin',
       'presale-suggestion-accepted.history.bin',
       'restock-budget-partial-cancel.history.bin',

@@ -1,10 +1,10 @@
 /**
  * Suggestions an alert makes to people rather than acting itself: open presale when supply cannot land inside
  * the sale window (ops decide; accepting opens it), or pre-pack more kits while the components allow (the
- * supply manager decides; the kit-build workflow takes it from there once it exists). Unanswered, the presale
+ * supply manager decides; accepting starts the kit build for that warehouse). Unanswered, the presale
  * suggestion goes to the supply manager, then expires; nothing happens behind anyone's back.
  */
-import { allHandlersFinished, condition, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type {
   KitBuildSuggestionInput,
   PresaleSuggestionInput,
@@ -16,7 +16,11 @@ import { BusinessTime } from '../shared/business-time';
 import { HumanTasks } from '../shared/human-tasks';
 import { ProgressTracker } from '../shared/progress';
 
-const { openPresaleFromSuggestion } = proxyActivities<SuggestionActivities>(dbWrite);
+const { openPresaleFromSuggestion, startKitBuildFromSuggestion } =
+  proxyActivities<SuggestionActivities>(dbWrite);
+
+/** Business hours an accepted kit-build suggestion gives the packing stations. */
+const SUGGESTED_BUILD_HOURS = 4;
 
 export async function presaleSuggestionWorkflow(input: PresaleSuggestionInput): Promise<SuggestionResult> {
   const time = new BusinessTime(input.clock);
@@ -107,10 +111,24 @@ export async function kitBuildSuggestionWorkflow(input: KitBuildSuggestionInput)
   }
   const qty = answer.decision.qty ?? input.qty;
   const outcome = answer.decision.approve ? 'accepted' : 'rejected';
+  let kitBuildWorkflowId: string | null = null;
+  // Runs from before kit builds existed finished here; an accepted suggestion for a warehouse now starts one.
+  if (answer.decision.approve && input.warehouse && patched('kit-build-on-accept')) {
+    const started = await startKitBuildFromSuggestion({
+      kitSku: input.kitSku,
+      warehouse: input.warehouse,
+      qty,
+      dueBy: new Date(time.nowMs() + SUGGESTED_BUILD_HOURS * 3_600_000).toISOString(),
+      suggestionWorkflowId: workflowInfo().workflowId,
+    });
+    kitBuildWorkflowId = started.workflowId;
+    progress.progress.links.push({ relation: 'started', workflowId: started.workflowId });
+  }
   await progress.finish('completed', outcome, {
     ...numbers,
     acceptedQty: answer.decision.approve ? qty : 0,
     comment: answer.decision.comment ?? null,
+    ...(kitBuildWorkflowId ? { kitBuildWorkflowId } : {}),
   });
   return answer.decision.approve ? { outcome, qty } : { outcome };
 }

@@ -87,4 +87,15 @@ export interface SuggestionActivities {
     actor: string;
     workflowId: string;
   }): Promise<{ maxUnits: number }>;
+  /**
+   * An accepted kit-build suggestion becomes a kit build: started through the outbox, once per suggestion run
+   * (a running build of that kit there is joined). Returns the build's workflow id.
+   */
+  startKitBuildFromSuggestion(input: {
+    kitSku: string;
+    warehouse: string;
+    qty: number;
+    dueBy: string;
+    suggestionWorkflowId: string;
+  }): Promise<{ workflowId: string }>;
 }
