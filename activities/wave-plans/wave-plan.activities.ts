@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import type { WavePlanActivities, WaveProgressResult, WaveProposal, WaveSummary } from '@peakstock/contracts';
-import { planWaves, type PlanningOrder } from '@peakstock/domain';
+import { localDayIndex, planWaves, type PlanningOrder } from '@peakstock/domain';
 import {
   findWave,
   findWavePlan,
@@ -15,6 +15,9 @@ import {
 } from '@peakstock/persistence';
 
 const runId = () => Context.current().info.workflowExecution!.runId;
+/** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
+const localDay = (timeZone: string, ms: number) =>
+  new Date(localDayIndex({ timeZone }, ms) * 86_400_000).toISOString().slice(0, 10);
 
 const summaryOf = (w: WaveRow, orders: number): WaveSummary => ({
   id: w.id,
@@ -81,6 +84,24 @@ export class WavePlanActivitiesImpl implements WavePlanActivities {
       this.db,
       'SELECT code, regions, cutoff, price_per_parcel AS price FROM couriers ORDER BY code',
     );
+    // Booked courier capacity still free in the window, where a booking is in use for this warehouse; without
+    // any booking there, couriers are not limited (the seller may not book at all).
+    const booked = await queryRows<{ courier: string; free: number }>(
+      this.db,
+      `SELECT l.courier, greatest(0, sum(l.parcels - l.released)
+                - coalesce((SELECT sum(h.parcels) FROM courier_handovers h
+                             WHERE h.workflow_id = b.workflow_id AND h.courier = l.courier
+                               AND h.day BETWEEN $2::date AND $3::date), 0))::int AS free
+         FROM courier_bookings b JOIN courier_booking_lines l ON l.workflow_id = b.workflow_id
+        WHERE b.warehouse = $1 AND b.status = 'in_use' AND l.status = 'confirmed'
+          AND l.day BETWEEN $2::date AND $3::date
+        GROUP BY l.courier, b.workflow_id`,
+      [input.warehouse, localDay(capacity.timeZone, input.fromMs), localDay(capacity.timeZone, input.toMs)],
+    );
+    const freeOf = new Map<string, number>();
+    for (const b of booked) freeOf.set(b.courier, (freeOf.get(b.courier) ?? 0) + b.free);
+    // With capacity booked here, a courier that did not confirm any has none to give.
+    const limited = freeOf.size > 0;
     const unplannable: { orderId: string; code: string; reason: string }[] = [];
     const planning: PlanningOrder[] = [];
     for (const o of orders) {
@@ -121,6 +142,7 @@ export class WavePlanActivitiesImpl implements WavePlanActivities {
         regions: c.regions,
         cutoff: c.cutoff,
         pricePerParcel: Number(c.price),
+        ...(limited ? { bookedParcels: freeOf.get(c.code) ?? 0 } : {}),
       })),
       kitSkus: skuRows.filter((s) => s.is_kit).map((s) => s.code),
       hotSkus: skuRows.filter((s) => s.tier === 'A').map((s) => s.code),

@@ -30,6 +30,8 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
     locks = new RowLockHolder(db.url);
     await locks.connect();
     await seedScopes(api);
+    // A warehouse of its own: wave-plan:<warehouse> ids are global on the dev server other suites share.
+    await api.call('PUT', '/v1/warehouses/SX1', { body: { name: 'Shaoxing DC', region: 'ZJ' } });
     await api.call('PUT', '/v1/couriers/SF', {
       body: {
         name: 'SF',
@@ -55,9 +57,9 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
     });
     for (const sku of ['CUP', 'LID', 'TEA'])
       await api.call('POST', '/v1/stock/adjustments', {
-        body: { warehouse: 'HZ1', sku, qty: 40, reason: 'opening', idempotencyKey: `open-${sku}` },
+        body: { warehouse: 'SX1', sku, qty: 40, reason: 'opening', idempotencyKey: `open-${sku}` },
       });
-    lead = (await createUser(api, { name: 'Lead HZ1', role: 'warehouse_lead', warehouses: ['HZ1'] })).token;
+    lead = (await createUser(api, { name: 'Lead SX1', role: 'warehouse_lead', warehouses: ['SX1'] })).token;
     manager = (await createUser(api, { name: 'Supply', role: 'supply_manager' })).token;
     douyin = (await createUser(api, { name: 'douyin', role: 'channel', channel: 'douyin' })).token;
   }, 120_000);
@@ -69,7 +71,7 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
   });
 
   const level = async (sku: string) =>
-    ((await api.call('GET', `/v1/stock?sku=${sku}&warehouse=HZ1`)).body.items[0] ?? {}) as {
+    ((await api.call('GET', `/v1/stock?sku=${sku}&warehouse=SX1`)).body.items[0] ?? {}) as {
       onHand: number;
       locked: number;
     };
@@ -87,7 +89,7 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
       token: manager,
       body: {
         kitSku: 'MUG-SET',
-        warehouse: 'HZ1',
+        warehouse: 'SX1',
         qty: 10,
         dueBy: new Date(now + 24 * 3_600_000).toISOString(),
       },
@@ -140,7 +142,7 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
     await api.call('POST', '/v1/wave-plans', {
       token: manager,
       body: {
-        warehouse: 'HZ1',
+        warehouse: 'SX1',
         from: new Date(now).toISOString(),
         to: new Date(now + 8 * 3_600_000).toISOString(),
       },
@@ -152,7 +154,7 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
             id: string;
             workflowId: string;
           }[]
-        ).find((t) => t.workflowId === 'wave-plan:HZ1'),
+        ).find((t) => t.workflowId === 'wave-plan:SX1'),
       Boolean,
       30_000,
     );
@@ -162,7 +164,7 @@ describe('kit batch and wave hand-over with the worker killed mid-transaction (r
     });
     const wave = (await eventually(
       async () =>
-        ((await api.call('GET', '/v1/wave-plans/wave-plan%3AHZ1')).body.waves ?? []).find(
+        ((await api.call('GET', '/v1/wave-plans/wave-plan%3ASX1')).body.waves ?? []).find(
           (w: { orders: string[] }) => w.orders.includes(orders[0]!),
         ) as { id: string; status: string; orders: string[] } | undefined,
       (w) => w?.status === 'released',

@@ -57,6 +57,8 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     });
     await new Promise<void>((r) => jdServer.listen(0, '127.0.0.1', r));
     await seedScopes(api);
+    // A warehouse of its own: wave-plan:<warehouse> ids are global on the dev server other suites share.
+    await api.call('PUT', '/v1/warehouses/NB1', { body: { name: 'Ningbo DC', region: 'ZJ' } });
     await api.call('PUT', '/v1/clock', { body: { scale: SCALE, businessNow: '2026-11-11T11:00:00+08:00' } });
     const { port } = jdServer.address() as { port: number };
     const courier = (code: string, body: Record<string, unknown>) =>
@@ -90,10 +92,10 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     });
     await api.call('PUT', '/v1/skus/P1', { body: { name: 'P1', unitCost: 5, unitPrice: 20, tier: 'B' } });
     await api.call('POST', '/v1/stock/adjustments', {
-      body: { warehouse: 'HZ1', sku: 'P1', qty: 100, reason: 'opening', idempotencyKey: 'open-p1' },
+      body: { warehouse: 'NB1', sku: 'P1', qty: 100, reason: 'opening', idempotencyKey: 'open-p1' },
     });
     manager = (await createUser(api, { name: 'Supply', role: 'supply_manager' })).token;
-    lead = (await createUser(api, { name: 'Lead HZ1', role: 'warehouse_lead', warehouses: ['HZ1'] })).token;
+    lead = (await createUser(api, { name: 'Lead NB1', role: 'warehouse_lead', warehouses: ['NB1'] })).token;
     otherLead = (await createUser(api, { name: 'Lead GZ1', role: 'warehouse_lead', warehouses: ['GZ1'] }))
       .token;
     ztoDesk = (await createUser(api, { name: 'ZTO desk', role: 'partner', courier: 'ZTO' })).token;
@@ -114,7 +116,7 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
   const day = (b: { days: DayView[] }, courier: string) => b.days.find((d) => d.courier === courier)!;
 
   it('books the cheapest capacity that is confirmed, overflows at 85 %, releases what open orders will not need', async () => {
-    // 30 open orders to Zhejiang and 6 to Guangdong at HZ1: one parcel each, today.
+    // 30 open orders to Zhejiang and 6 to Guangdong at NB1: one parcel each, today.
     const ids: { id: string; region: string }[] = [];
     for (let i = 0; i < 36; i++) {
       const region = i < 30 ? 'ZJ' : 'GD';
@@ -126,11 +128,11 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     }
     const started = await api.call('POST', '/v1/courier-bookings', {
       token: manager,
-      body: { warehouse: 'HZ1', from: '2026-11-11T11:00:00+08:00', to: '2026-11-11T16:00:00+08:00' },
+      body: { warehouse: 'NB1', from: '2026-11-11T11:00:00+08:00', to: '2026-11-11T16:00:00+08:00' },
     });
     expect(started.status).toBe(202);
     const id = started.body.workflowId as string;
-    expect(id).toBe('courier-booking:HZ1:2026-11-11_2026-11-11');
+    expect(id).toBe('courier-booking:NB1:2026-11-11_2026-11-11');
 
     // JD's quote (3.50) beats everyone for Zhejiang; ZTO (4.00) is next; SF (8.00) takes the rest.
     const quote = await eventually(
@@ -192,7 +194,7 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     // The wave the parcels come from.
     await api.call('POST', '/v1/wave-plans', {
       token: manager,
-      body: { warehouse: 'HZ1', from: '2026-11-11T11:10:00+08:00', to: '2026-11-11T15:00:00+08:00' },
+      body: { warehouse: 'NB1', from: '2026-11-11T11:10:00+08:00', to: '2026-11-11T15:00:00+08:00' },
     });
     const approval = await eventually(
       async () =>
@@ -201,23 +203,29 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
             id: string;
             workflowId: string;
           }[]
-        ).find((x) => x.workflowId === 'wave-plan:HZ1'),
+        ).find((x) => x.workflowId === 'wave-plan:NB1'),
       Boolean,
     );
     await api.call('POST', `/v1/tasks/${encodeURIComponent(approval!.id)}/decision`, {
       token: manager,
       body: { approve: true },
     });
-    type Wave = { id: string; status: string; orders: string[] };
-    const wave = (await eventually(
-      async () =>
-        ((await api.call('GET', '/v1/wave-plans/wave-plan%3AHZ1')).body.waves ?? [])[0] as Wave | undefined,
-      (w) => w?.status === 'released',
-    ))!;
+    // The planner spends the confirmed capacity: 20 parcels with JD (its listed price beats SF's), the other 16
+    // with SF, none with ZTO, which declined.
+    type Wave = { id: string; status: string; courier: string; orders: string[] };
+    const waves = await eventually(
+      async () => ((await api.call('GET', '/v1/wave-plans/wave-plan%3ANB1')).body.waves ?? []) as Wave[],
+      (ws) => ws.length > 0 && ws.every((w) => w.status === 'released'),
+    );
+    expect(waves.map((w) => [w.courier, w.orders.length]).sort()).toEqual([
+      ['JD', 20],
+      ['SF', 16],
+    ]);
+    const wave = waves.find((w) => w.courier === 'JD')!;
     const handover = (token: string, body: Record<string, unknown>) =>
       api.call('POST', '/v1/courier-handovers', {
         token,
-        body: { warehouse: 'HZ1', waveId: wave.id, idempotencyKey: randomUUID(), ...body },
+        body: { warehouse: 'NB1', waveId: wave.id, idempotencyKey: randomUUID(), ...body },
       });
     expect((await handover(jdDesk, { courier: 'SF', parcels: 1 })).status).toBe(403);
     expect((await handover(otherLead, { courier: 'JD', parcels: 1 })).status).toBe(403);
@@ -244,16 +252,20 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     expect(day(overflowed, 'SF')).toMatchObject({ booked: 16, overflow: 3 });
 
     // The floor ships the Zhejiang orders; six Guangdong parcels remain open for the afternoon.
-    const zj = ids.filter((o) => o.region === 'ZJ').map((o) => o.id);
-    expect(wave.orders.length).toBe(36);
-    expect(
-      (
-        await api.call('POST', `/v1/waves/${wave.id}/progress`, {
-          token: lead,
-          body: { picked: 30, packed: 30, handedOverOrderIds: zj, idempotencyKey: 'ship-zj' },
-        })
-      ).status,
-    ).toBe(200);
+    const zj = new Set(ids.filter((o) => o.region === 'ZJ').map((o) => o.id));
+    for (const w of waves) {
+      const ship = w.orders.filter((o) => zj.has(o));
+      const res = await api.call('POST', `/v1/waves/${w.id}/progress`, {
+        token: lead,
+        body: {
+          picked: ship.length,
+          packed: ship.length,
+          handedOverOrderIds: ship,
+          idempotencyKey: `ship-${w.id}`,
+        },
+      });
+      expect(res.status).toBe(200);
+    }
     // 14:00 (four hours before SF's 18:00 cut-off): SF keeps what six open orders need and gives back the rest,
     // overflow first; 15:00: JD, whose region has nothing open any more, gives back its last 3.
     const released = await eventually(
@@ -283,17 +295,17 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
         { warehouse: 'NOPE', from: '2026-11-12T08:00:00+08:00', to: '2026-11-12T20:00:00+08:00' },
         'warehouse',
       ],
-      [{ warehouse: 'HZ1', from: '2026-11-12T20:00:00+08:00', to: '2026-11-12T08:00:00+08:00' }, 'to'],
+      [{ warehouse: 'NB1', from: '2026-11-12T20:00:00+08:00', to: '2026-11-12T08:00:00+08:00' }, 'to'],
       [
         {
-          warehouse: 'HZ1',
+          warehouse: 'NB1',
           from: '2026-11-12T08:00:00+08:00',
           to: '2026-11-12T20:00:00+08:00',
           saleEvent: 'NOPE',
         },
         'saleEvent',
       ],
-      [{ warehouse: 'HZ1', from: 'tomorrow', to: '2026-11-12T20:00:00+08:00' }, 'from'],
+      [{ warehouse: 'NB1', from: 'tomorrow', to: '2026-11-12T20:00:00+08:00' }, 'from'],
     ];
     for (const [body, field] of cases) {
       const res = await api.call('POST', '/v1/courier-bookings', { token: manager, body });

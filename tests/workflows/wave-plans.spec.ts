@@ -274,9 +274,16 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
       (w) => w.late,
       30_000,
     );
-    const notices = await api.app
-      .get(DataSource)
-      .query(`SELECT notification_key FROM notification_log WHERE kind = 'workflow.late'`);
+    // The notice follows the flag (it is sent after the wave is marked late).
+    const notices = await eventually(
+      () =>
+        api.app
+          .get(DataSource)
+          .query(`SELECT notification_key FROM notification_log WHERE kind = 'workflow.late'`) as Promise<
+          { notification_key: string }[]
+        >,
+      (rows) => rows.length > 0,
+    );
     expect(notices).toEqual([
       { notification_key: expect.stringMatching(/^wave-plan:HZ1@.+:wave-\d+:late$/) },
     ]);
