@@ -168,6 +168,105 @@ describe('picking-wave planner: examples', () => {
     expect(plan.infeasible).toEqual([expect.objectContaining({ code: 'COURIER_CAPACITY' })]);
   });
 
+  describe('courier choice under capacity pressure', () => {
+    // The cheapest courier's cut-off comes first: 20:00 today (12 h of picking from 08:00 = 7,200 lines);
+    // SF's is 18:00 tomorrow, still before the orders' ship-by (19:30 tomorrow).
+    const ZTO_LATE: PlanningCourier = { code: 'ZTO', regions: ['*'], cutoff: '20:00', pricePerParcel: 6.5 };
+    const SF: PlanningCourier = { code: 'SF', regions: ['*'], cutoff: '18:00', pricePerParcel: 12 };
+    const shipBy = at('19:30') + 24 * H;
+    const fast = { ...warehouse, packStations: 100 };
+    const singleLine = (n: number, extra: Partial<PlanningOrder> = {}) =>
+      Array.from({ length: n }, (_, i) => order(`o${i}`, [`S${i % 40}`], { shipByMs: shipBy, ...extra }));
+    const parcels = (plan: WavePlan) => {
+      const out: Record<string, number> = {};
+      for (const w of plan.waves) out[w.courier] = (out[w.courier] ?? 0) + w.orderIds.length;
+      return out;
+    };
+
+    it('gives the orders that cannot make the cheapest courier’s cut-off a later courier instead of rejecting them', () => {
+      const input = base(singleLine(10_000), { warehouse: fast, couriers: [ZTO_LATE, SF], toMs: shipBy });
+      const plan = planWaves(input);
+      checkPlan(input, plan);
+      expect(plan.infeasible).toEqual([]);
+      // The cheaper courier takes all it can before its cut-off; only the rest goes to SF.
+      expect(parcels(plan)).toEqual({ ZTO: 7200, SF: 2800 });
+      const zto = plan.waves.filter((w) => w.courier === 'ZTO');
+      expect(Math.max(...zto.map((w) => w.cutoffMs))).toBe(at('20:00'));
+    });
+
+    it('keeps the cheapest courier for every order when capacity before its cut-off suffices', () => {
+      const input = base(singleLine(7000), { warehouse: fast, couriers: [ZTO_LATE, SF], toMs: shipBy });
+      const plan = planWaves(input);
+      expect(plan.infeasible).toEqual([]);
+      expect(parcels(plan)).toEqual({ ZTO: 7000 });
+    });
+
+    it('moves no more orders than the later courier has parcels booked for', () => {
+      const input = base(singleLine(10_000), {
+        warehouse: fast,
+        couriers: [ZTO_LATE, { ...SF, bookedParcels: 1000 }],
+        toMs: shipBy,
+      });
+      const plan = planWaves(input);
+      checkPlan(input, plan);
+      expect(parcels(plan)).toEqual({ ZTO: 7200, SF: 1000 });
+      expect(plan.infeasible).toHaveLength(1800);
+      expect(new Set(plan.infeasible.map((i) => i.code))).toEqual(new Set(['NO_CAPACITY_BEFORE_DEADLINE']));
+    });
+
+    it('never changes an order’s own courier: those orders are planned first and the others move', () => {
+      const orders = singleLine(10_000).map((o, i) => (i % 2 === 0 ? { ...o, courier: 'ZTO' } : o));
+      const input = base(orders, { warehouse: fast, couriers: [ZTO_LATE, SF], toMs: shipBy });
+      const plan = planWaves(input);
+      checkPlan(input, plan);
+      expect(plan.infeasible).toEqual([]);
+      const courierOf = new Map(plan.waves.flatMap((w) => w.orderIds.map((id) => [id, w.courier])));
+      expect(orders.filter((o) => o.courier).every((o) => courierOf.get(o.id) === 'ZTO')).toBe(true);
+      expect(parcels(plan)).toEqual({ ZTO: 7200, SF: 2800 });
+    });
+
+    it('still reports orders whose own courier’s cut-off they cannot make', () => {
+      const input = base(singleLine(10_000, { courier: 'ZTO' }), {
+        warehouse: fast,
+        couriers: [ZTO_LATE, SF],
+        toMs: shipBy,
+      });
+      const plan = planWaves(input);
+      expect(parcels(plan)).toEqual({ ZTO: 7200 });
+      expect(plan.infeasible).toHaveLength(2800);
+      expect(new Set(plan.infeasible.map((i) => i.code))).toEqual(new Set(['NO_CAPACITY_BEFORE_DEADLINE']));
+    });
+
+    it('gives a parcel handed back by an order that missed its cut-off to an order waiting for one', () => {
+      // One pick line an hour: x1 and x2 (OTHER, cheaper) fill 08:00–10:00, so f misses CHEAP's 10:00 cut-off
+      // and gives back CHEAP's only parcel, which w (region GD: only CHEAP serves it) then takes.
+      const couriers: PlanningCourier[] = [
+        { code: 'OTHER', regions: ['ZJ'], cutoff: '10:00', pricePerParcel: 1 },
+        { code: 'CHEAP', regions: ['*'], cutoff: '10:00', pricePerParcel: 5, bookedParcels: 1 },
+      ];
+      const orders = [
+        order('x1', ['A'], { courier: 'OTHER', shipByMs: at('10:00') }),
+        order('x2', ['B'], { courier: 'OTHER', shipByMs: at('10:00') }),
+        order('f', ['C'], { courier: 'CHEAP', shipByMs: at('10:30') }),
+        order('w', ['D'], { region: 'GD', shipByMs: at('12:00') + 24 * H }),
+      ];
+      const input = base(orders, {
+        couriers,
+        warehouse: { ...warehouse, pickLinesPerHour: 1 },
+        toMs: at('12:00') + 24 * H,
+      });
+      const plan = planWaves(input);
+      checkPlan(input, plan);
+      expect(plan.infeasible).toEqual([
+        expect.objectContaining({ orderId: 'f', code: 'NO_CAPACITY_BEFORE_DEADLINE' }),
+      ]);
+      expect(plan.waves.find((w) => w.orderIds.includes('w'))).toMatchObject({
+        courier: 'CHEAP',
+        cutoffMs: at('10:00') + 24 * H,
+      });
+    });
+  });
+
   it('reports an order whose region no courier serves', () => {
     const plan = planWaves(
       base([order('x', ['A'], { region: 'XZ' })], { couriers: [{ ...ZTO, regions: ['ZJ'] }] }),
@@ -315,6 +414,41 @@ function checkPlan(input: WavePlanningInput, plan: WavePlan): void {
     const booked = couriers.get(code)!.bookedParcels;
     if (booked !== undefined) expect(n).toBeLessThanOrEqual(booked);
   }
+  // Codes that fit the order: no courier for it, a courier with limited bookings, a ship-by.
+  const wrong: string[] = [];
+  for (const i of plan.infeasible) {
+    const o = byId.get(i.orderId)!;
+    const could = input.couriers.filter((c) =>
+      o.courier !== undefined ? c.code === o.courier : servesRegion(c, o.region),
+    );
+    if (i.code === 'NO_COURIER' && could.length > 0) wrong.push(`${o.id}: NO_COURIER`);
+    if (i.code === 'COURIER_CAPACITY' && !could.some((c) => c.bookedParcels !== undefined))
+      wrong.push(`${o.id}: COURIER_CAPACITY`);
+    if (i.code === 'SHIP_BY_TOO_EARLY' && o.shipByMs === undefined) wrong.push(`${o.id}: SHIP_BY_TOO_EARLY`);
+  }
+  expect(wrong).toEqual([]);
+}
+
+/** Couriers as a plan without capacity pressure must give them: by ship-by, the cheapest with parcels left. */
+function cheapestCouriers(input: WavePlanningInput): Map<string, string> {
+  const couriers = input.couriers
+    .map((c, i) => ({ c, i, left: c.bookedParcels === undefined ? Infinity : Math.floor(c.bookedParcels) }))
+    .sort((a, b) => (a.c.pricePerParcel ?? Infinity) - (b.c.pricePerParcel ?? Infinity) || a.i - b.i);
+  const orders = input.orders
+    .map((o, i) => ({ o, i }))
+    .filter(({ o }) => o.lines.some((l) => l.qty > 0))
+    .sort((a, b) => (a.o.shipByMs ?? Infinity) - (b.o.shipByMs ?? Infinity) || a.i - b.i);
+  const out = new Map<string, string>();
+  for (const { o } of orders) {
+    const k = couriers.find(
+      ({ c, left }) =>
+        left > 0 && (o.courier !== undefined ? c.code === o.courier : servesRegion(c, o.region)),
+    );
+    if (!k) continue;
+    k.left--;
+    out.set(o.id, k.c.code);
+  }
+  return out;
 }
 
 const SKUS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'K1', 'K2'];
@@ -360,6 +494,8 @@ const inputArb: fc.Arbitrary<WavePlanningInput> = fc
           custom: fc.boolean(),
           shipByHours: fc.integer({ min: -2, max: 60 }),
           placed: fc.integer({ min: 0, max: 1000 }),
+          // A courier chosen beforehand (sometimes one the plan does not have).
+          courier: fc.constantFrom('C1', 'C2', 'C3', 'C9'),
         },
         { requiredKeys: ['lines', 'region', 'placed'] },
       ),
@@ -388,6 +524,7 @@ const inputArb: fc.Arbitrary<WavePlanningInput> = fc
       custom: o.custom,
       shipByMs: o.shipByHours === undefined ? undefined : r.fromMs + o.shipByHours * H,
       placedAtMs: r.fromMs - o.placed * 1000,
+      ...(o.courier !== undefined && o.placed % 4 === 0 ? { courier: o.courier } : {}),
     })),
     kitSkus: ['K1', 'K2'],
     hotSkus: r.hot,
@@ -414,6 +551,43 @@ describe('picking-wave planner: properties', () => {
     );
   });
 
+  it('gives the same plan for the same input, and leaves the input as it was', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const copy = structuredClone(input);
+        const plan = planWaves(input);
+        expect(input).toEqual(copy);
+        expect(planWaves(copy)).toEqual(plan);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps every order on the cheapest courier with parcels left when capacity is not short', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        // At most 80 orders × 4 lines × 3 units: under 1.5 h of work, and every cut-off usable is at least 5 h
+        // away (ship-by ≥ 30 h out, or none).
+        const roomy: WavePlanningInput = {
+          ...input,
+          toMs: input.fromMs + 96 * H,
+          waveMinutes: 120,
+          warehouse: { ...input.warehouse, pickLinesPerHour: 400, packStations: 6, unitsPerStationHour: 120 },
+          orders: input.orders.map((o, i) => ({
+            ...o,
+            shipByMs: i % 3 === 0 ? undefined : input.fromMs + (30 + (i % 40)) * H,
+          })),
+        };
+        const plan = planWaves(roomy);
+        checkPlan(roomy, plan);
+        expect(plan.infeasible.filter((i) => i.code === 'NO_CAPACITY_BEFORE_DEADLINE')).toEqual([]);
+        const planned = new Map(plan.waves.flatMap((w) => w.orderIds.map((id) => [id, w.courier])));
+        expect(planned).toEqual(cheapestCouriers(roomy));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it('plans every order when couriers, capacity and time are ample', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
@@ -423,7 +597,7 @@ describe('picking-wave planner: properties', () => {
           waveMinutes: 120,
           warehouse: { ...input.warehouse, pickLinesPerHour: 400, packStations: 6, unitsPerStationHour: 120 },
           couriers: [{ code: 'ALL', regions: ['*'], cutoff: '18:00' }],
-          orders: input.orders.map((o) => ({ ...o, shipByMs: undefined })),
+          orders: input.orders.map((o) => ({ ...o, shipByMs: undefined, courier: undefined })),
         };
         const plan = planWaves(ample);
         checkPlan(ample, plan);
