@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -7,23 +7,21 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsOptional,
   IsString,
-  IsUrl,
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
 } from 'class-validator';
 import { COURIER_ADAPTERS, type CourierAdapterKind } from '@peakstock/contracts';
 import { MaxDecimals } from '../common/max-decimals';
+import { PartnerEndpointDto } from '../common/partner-endpoint';
 
 /** A region code, or "*" for every region. */
 const REGION_OR_ALL = /^(\*|[A-Za-z0-9_.-]{1,64})$/;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-export class PutCourierDto {
+export class PutCourierDto extends PartnerEndpointDto {
   @ApiProperty() @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ type: [String], description: 'region codes served; ["*"] for every region' })
   @IsArray()
@@ -53,22 +51,6 @@ export class PutCourierDto {
   })
   @IsIn(COURIER_ADAPTERS)
   adapter!: CourierAdapterKind;
-  @ApiPropertyOptional({ description: 'http adapter: where quote and booking requests are POSTed' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
-    { message: '$property must be an http(s) URL' },
-  )
-  url?: string;
-  @ApiPropertyOptional({
-    description: 'http adapter: signs each request (HMAC-SHA256); stored, never returned',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(16, 200)
-  secret?: string;
 }
 
 export interface CourierView {

@@ -11,16 +11,15 @@ import {
   IsOptional,
   IsPositive,
   IsString,
-  IsUrl,
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { SUPPLIER_ADAPTERS, type SupplierAdapterKind } from '@peakstock/contracts';
 import { MaxDecimals } from '../common/max-decimals';
+import { PartnerEndpointDto } from '../common/partner-endpoint';
 import { CODE, CODE_REASON } from '../master-data/master-data.dto';
 
 const MONEY = { allowNaN: false, allowInfinity: false } as const;
@@ -37,7 +36,7 @@ export class SupplierSkuDto {
   unitCost?: number;
 }
 
-export class PutSupplierDto {
+export class PutSupplierDto extends PartnerEndpointDto {
   @ApiProperty() @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ type: [SupplierSkuDto] })
   @IsArray()
@@ -65,22 +64,6 @@ export class PutSupplierDto {
   })
   @IsIn(SUPPLIER_ADAPTERS)
   adapter!: SupplierAdapterKind;
-  @ApiPropertyOptional({ description: 'http adapter: where purchase orders are POSTed' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
-    { message: '$property must be an http(s) URL' },
-  )
-  url?: string;
-  @ApiPropertyOptional({
-    description: 'http adapter: signs each request (HMAC-SHA256); stored, never returned',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(16, 200)
-  secret?: string;
 }
 
 export class PutRestockBudgetDto {

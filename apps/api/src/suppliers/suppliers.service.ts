@@ -6,6 +6,7 @@ import { notFound, validationFailed, type FieldError } from '@peakstock/domain';
 import { insertAudit, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
+import { partnerEndpointErrors } from '../common/partner-endpoint';
 import { businessNowIso } from '../master-data/business-time';
 import { missing } from '../master-data/master-data.lookup';
 import { checkCode, redactUrl, type PutResult } from '../master-data/master-data.service';
@@ -55,20 +56,12 @@ export class SuppliersService {
       if (seen.has(s.sku)) errors.push({ field: `skus[${i}].sku`, reason: `${s.sku} is listed twice` });
       seen.add(s.sku);
     });
-    if (dto.adapter === 'http') {
-      if (!dto.url)
-        errors.push({ field: 'url', reason: 'the http adapter needs the URL orders are sent to' });
-      if (!dto.secret)
-        errors.push({ field: 'secret', reason: 'the http adapter signs its requests: give a secret' });
-    } else {
-      if (dto.url) errors.push({ field: 'url', reason: `only the http adapter has a URL` });
-      if (dto.secret) errors.push({ field: 'secret', reason: `only the http adapter has a secret` });
-    }
-    if (dto.adapter === 'simulated' && this.config.nodeEnv === 'production')
-      errors.push({
-        field: 'adapter',
-        reason: 'the simulated supplier exists for demos and tests, not production',
-      });
+    errors.push(
+      ...partnerEndpointErrors(dto, {
+        partner: 'supplier',
+        production: this.config.nodeEnv === 'production',
+      }),
+    );
     if (errors.length) throw validationFailed(errors);
     const at = await businessNowIso(this.db);
     try {

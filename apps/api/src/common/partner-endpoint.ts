@@ -1,0 +1,49 @@
+/**
+ * How the system reaches a partner's own system (a supplier's or a courier's `http` adapter): the URL requests
+ * are POSTed to and the secret that signs them. One set of fields and one rule for every partner kind: the http
+ * adapter needs both, the others have neither, and the simulated partner exists for demos and tests only.
+ */
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import type { FieldError } from '@peakstock/domain';
+
+export class PartnerEndpointDto {
+  @ApiPropertyOptional({ description: 'http adapter: where requests are POSTed' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: '$property must be an http(s) URL' },
+  )
+  url?: string;
+  @ApiPropertyOptional({
+    description: 'http adapter: signs each request (HMAC-SHA256); stored, never returned',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(16, 200)
+  secret?: string;
+}
+
+export function partnerEndpointErrors(
+  dto: { adapter: string; url?: string; secret?: string },
+  opts: { partner: 'supplier' | 'courier'; production: boolean },
+): FieldError[] {
+  const errors: FieldError[] = [];
+  if (dto.adapter === 'http') {
+    if (!dto.url)
+      errors.push({ field: 'url', reason: 'the http adapter needs the URL requests are sent to' });
+    if (!dto.secret)
+      errors.push({ field: 'secret', reason: 'the http adapter signs its requests: give a secret' });
+  } else {
+    if (dto.url) errors.push({ field: 'url', reason: 'only the http adapter has a URL' });
+    if (dto.secret) errors.push({ field: 'secret', reason: 'only the http adapter has a secret' });
+  }
+  if (dto.adapter === 'simulated' && opts.production)
+    errors.push({
+      field: 'adapter',
+      reason: `the simulated ${opts.partner} exists for demos and tests, not production`,
+    });
+  return errors;
+}
