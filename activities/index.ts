@@ -4,6 +4,7 @@ import { AuditActivitiesImpl } from './audit/audit.activities';
 import { KitBuildActivitiesImpl } from './kit-builds/kit-build.activities';
 import { WavePlanActivitiesImpl } from './wave-plans/wave-plan.activities';
 import { CourierBookingActivitiesImpl } from './courier-bookings/courier-booking.activities';
+import { SaleEventActivitiesImpl } from './sale-events/sale-event.activities';
 import { LiveSessionActivitiesImpl } from './live-sessions/live-sessions.activities';
 import { NotificationActivitiesImpl } from './notifications/notifications.activities';
 import { OversoldActivitiesImpl } from './orders/oversold.activities';
@@ -27,6 +28,7 @@ export {
   KitBuildActivitiesImpl,
   WavePlanActivitiesImpl,
   CourierBookingActivitiesImpl,
+  SaleEventActivitiesImpl,
 };
 
 export const activityProviders = [
@@ -43,4 +45,5 @@ export const activityProviders = [
   KitBuildActivitiesImpl,
   WavePlanActivitiesImpl,
   CourierBookingActivitiesImpl,
+  SaleEventActivitiesImpl,
 ];

@@ -18,6 +18,7 @@ import { KitBuilds1763910000000 } from './1763910000000-KitBuilds';
 import { Couriers1763920000000 } from './1763920000000-Couriers';
 import { WavePlans1763930000000 } from './1763930000000-WavePlans';
 import { CourierBookings1763940000000 } from './1763940000000-CourierBookings';
+import { SaleEventReports1763950000000 } from './1763950000000-SaleEventReports';
 
 export const migrations = [
   Foundation1763770000000,
@@ -39,4 +40,5 @@ export const migrations = [
   Couriers1763920000000,
   WavePlans1763930000000,
   CourierBookings1763940000000,
+  SaleEventReports1763950000000,
 ];

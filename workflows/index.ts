@@ -10,3 +10,4 @@ export { presaleSuggestionWorkflow, kitBuildSuggestionWorkflow } from './alerts/
 export { kitBuildWorkflow } from './kit-build/kit-build.workflow';
 export { wavePlanWorkflow } from './wave-plan/wave-plan.workflow';
 export { courierBookingWorkflow } from './courier-booking/courier-booking.workflow';
+export { saleEventWorkflow } from './sale-event/sale-event.workflow';

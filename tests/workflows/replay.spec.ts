@@ -38,6 +38,8 @@ describe('recorded workflow histories replay on the current code', () => {
       'restock-confirm-receive.history.bin',
       'restock-partial-final-short.history.bin',
       'restock-timeout-next-supplier-cancel.history.bin',
+      'sale-event-after-report.history.bin',
+      'sale-event-before.history.bin',
       'transfer-not-dispatched-released.history.bin',
       'transfer-partial-approve-dispatch-receive-short.history.bin',
       'transfer-reject-expire-restock.history.bin',

@@ -32,6 +32,8 @@ import {
   CourierHandoversController,
 } from './courier-bookings/courier-bookings.controller';
 import { CourierBookingsService } from './courier-bookings/courier-bookings.service';
+import { SaleEventsController } from './sale-events/sale-events.controller';
+import { SaleEventsService } from './sale-events/sale-events.service';
 import { KitBuildsController } from './kit-builds/kit-builds.controller';
 import { KitBuildsService } from './kit-builds/kit-builds.service';
 import { TransfersController } from './transfers/transfers.controller';
@@ -102,6 +104,7 @@ export class ApiModule {
         WavesController,
         CourierBookingsController,
         CourierHandoversController,
+        SaleEventsController,
         SuppliersController,
         RestockBudgetController,
         RestocksController,
@@ -131,6 +134,7 @@ export class ApiModule {
         CouriersService,
         WavePlansService,
         CourierBookingsService,
+        SaleEventsService,
         SuppliersService,
         RestocksService,
         { provide: APP_GUARD, useClass: AuthGuard },

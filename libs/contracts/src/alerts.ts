@@ -62,7 +62,8 @@ export interface KitBuildSuggestionInput {
   qty: number;
   need: number;
   buildable: number;
-  alertId: string;
+  /** The alert that suggested it; null when a sale event's plan did. */
+  alertId: string | null;
   clock: BusinessClock;
   startedBy: ProgressActor;
   slaMinutes: number;

@@ -11,3 +11,4 @@ export * from './restock';
 export * from './kit-build';
 export * from './courier';
 export * from './wave-plan';
+export * from './sale-event';

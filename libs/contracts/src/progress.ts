@@ -12,7 +12,8 @@ export type WorkflowKind =
   | 'kit_build_suggestion'
   | 'kit_build'
   | 'wave_plan'
-  | 'courier_booking';
+  | 'courier_booking'
+  | 'sale_event';
 
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

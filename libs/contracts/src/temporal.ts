@@ -39,6 +39,7 @@ export const workflowTypes = {
   kitBuild: 'kitBuildWorkflow',
   wavePlan: 'wavePlanWorkflow',
   courierBooking: 'courierBookingWorkflow',
+  saleEvent: 'saleEventWorkflow',
 } as const;
 
 /** Deterministic business ids with a kind prefix; a second identical request joins the first workflow. */
@@ -60,4 +61,5 @@ export const workflowIds = {
   wavePlan: (warehouse: string) => `wave-plan:${warehouse}`,
   /** Keyed on the warehouse and the window's first and last local day (or the sale event). */
   courierBooking: (warehouse: string, window: string) => `courier-booking:${warehouse}:${window}`,
+  saleEvent: (code: string) => `sale-event:${code}`,
 };

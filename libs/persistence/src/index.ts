@@ -13,3 +13,4 @@ export * from './arrivals.repository';
 export * from './transfers.repository';
 export * from './kit-builds.repository';
 export * from './wave-plans.repository';
+export * from './sale-event-report';

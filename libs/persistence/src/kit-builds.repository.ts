@@ -3,9 +3,10 @@
  * ledger transactions over the kit and each of its components, keyed so that a retry never moves stock twice;
  * kits or components arriving serve their SKU's presale backlog first, like any other arrival.
  */
+import { suggestKitBuild } from '@peakstock/domain';
 import { serveBacklog } from './presale.repository';
 import { queryRows } from './query';
-import { applyLedger, type LedgerEntry } from './stock.repository';
+import { applyLedger, type LedgerEntry, readLevels } from './stock.repository';
 
 type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
@@ -144,4 +145,58 @@ export async function unbuildKits(tx: Queryable, m: Movement): Promise<boolean> 
       actor: m.actor,
     });
   return true;
+}
+
+/**
+ * How many kits to pre-pack at a warehouse for a sale event: the event's forecast for the kit less the kits
+ * available anywhere in the network (any of them can ship), built from this warehouse's components while keeping
+ * this warehouse's share of the components' own forecast (sold alone in the same event) free.
+ */
+export async function kitBuildSuggestion(
+  db: Queryable,
+  q: { saleEvent: string; kitSku: string; warehouse: string; bom: BomLine[] },
+) {
+  const components = q.bom.map((c) => c.sku);
+  const [forecasts, levels] = await Promise.all([
+    queryRows<{ sku: string; forecast_units: number | null }>(
+      db,
+      'SELECT sku, forecast_units FROM sale_event_skus WHERE sale_event = $1 AND sku = ANY($2::text[])',
+      [q.saleEvent, [q.kitSku, ...components]],
+    ),
+    readLevels(db, { skus: [q.kitSku, ...components] }),
+  ]);
+  const forecast = new Map(forecasts.map((f) => [f.sku, f.forecast_units ?? 0]));
+  const here: Record<string, number> = {};
+  const network: Record<string, number> = {};
+  for (const l of levels) {
+    const available = Math.max(0, l.available);
+    network[l.sku] = (network[l.sku] ?? 0) + available;
+    if (l.warehouse === q.warehouse) here[l.sku] = available;
+  }
+  const keptForOwnDemand: Record<string, number> = {};
+  for (const sku of components) {
+    const own = forecast.get(sku) ?? 0;
+    const share = network[sku] ? (here[sku] ?? 0) / network[sku]! : 0;
+    if (own > 0 && share > 0) keptForOwnDemand[sku] = Math.ceil(own * share);
+  }
+  const suggestion = suggestKitBuild({
+    kit: { sku: q.kitSku, bom: q.bom },
+    forecastKitUnits: forecast.get(q.kitSku) ?? 0,
+    kitOnHand: network[q.kitSku] ?? 0,
+    componentAvailable: Object.fromEntries(components.map((c) => [c, here[c] ?? 0])),
+    componentReservedForOtherDemand: keptForOwnDemand,
+  });
+  return {
+    saleEvent: q.saleEvent,
+    warehouse: q.warehouse,
+    forecastKitUnits: forecast.get(q.kitSku) ?? 0,
+    kitsAvailableInNetwork: network[q.kitSku] ?? 0,
+    components: q.bom.map((c) => ({
+      sku: c.sku,
+      perKit: c.qty,
+      available: here[c.sku] ?? 0,
+      keptForOwnDemand: keptForOwnDemand[c.sku] ?? 0,
+    })),
+    ...suggestion,
+  };
 }

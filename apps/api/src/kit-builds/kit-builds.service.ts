@@ -14,16 +14,15 @@ import {
   type FieldError,
   notFound,
   parseInstant,
-  suggestKitBuild,
   validationFailed,
 } from '@peakstock/domain';
 import {
   findKitBuild,
   insertAudit,
+  kitBuildSuggestion,
   type KitBuildRow,
   queryRows,
   readBom,
-  readLevels,
   StockUnavailableError,
   unbuildKits,
 } from '@peakstock/persistence';
@@ -61,49 +60,12 @@ export class KitBuildsService {
     ]);
     if (!events.length) errors.push({ field: 'saleEvent', reason: 'unknown sale event' });
     if (errors.length) throw validationFailed(errors);
-    const components = bom.map((c) => c.sku);
-    const [forecasts, levels] = await Promise.all([
-      queryRows<{ sku: string; forecast_units: number | null }>(
-        this.db,
-        'SELECT sku, forecast_units FROM sale_event_skus WHERE sale_event = $1 AND sku = ANY($2::text[])',
-        [q.saleEvent, [q.kitSku, ...components]],
-      ),
-      readLevels(this.db, { skus: [q.kitSku, ...components] }),
-    ]);
-    const forecast = new Map(forecasts.map((f) => [f.sku, f.forecast_units ?? 0]));
-    const here: Record<string, number> = {};
-    const network: Record<string, number> = {};
-    for (const l of levels) {
-      const available = Math.max(0, l.available);
-      network[l.sku] = (network[l.sku] ?? 0) + available;
-      if (l.warehouse === q.warehouse) here[l.sku] = available;
-    }
-    const keptForOwnDemand: Record<string, number> = {};
-    for (const sku of components) {
-      const own = forecast.get(sku) ?? 0;
-      const share = network[sku] ? (here[sku] ?? 0) / network[sku]! : 0;
-      if (own > 0 && share > 0) keptForOwnDemand[sku] = Math.ceil(own * share);
-    }
-    const suggestion = suggestKitBuild({
-      kit: { sku: q.kitSku, bom },
-      forecastKitUnits: forecast.get(q.kitSku) ?? 0,
-      kitOnHand: network[q.kitSku] ?? 0,
-      componentAvailable: Object.fromEntries(components.map((c) => [c, here[c] ?? 0])),
-      componentReservedForOtherDemand: keptForOwnDemand,
-    });
-    return {
+    return kitBuildSuggestion(this.db, {
       saleEvent: q.saleEvent,
+      kitSku: q.kitSku,
       warehouse: q.warehouse,
-      forecastKitUnits: forecast.get(q.kitSku) ?? 0,
-      kitsAvailableInNetwork: network[q.kitSku] ?? 0,
-      components: bom.map((c) => ({
-        sku: c.sku,
-        perKit: c.qty,
-        available: here[c.sku] ?? 0,
-        keptForOwnDemand: keptForOwnDemand[c.sku] ?? 0,
-      })),
-      ...suggestion,
-    };
+      bom,
+    });
   }
 
   /** Starts (or joins) the build of this kit at this warehouse. */

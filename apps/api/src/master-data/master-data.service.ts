@@ -9,6 +9,7 @@ import {
   type FieldError,
   isTimeZone,
 } from '@peakstock/domain';
+import type { WorkflowProgress } from '@peakstock/contracts';
 import { insertAudit, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
@@ -215,6 +216,20 @@ const channelView = (r: ChannelRow, fullUrl: boolean): ChannelView => ({
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
+export interface SaleEventTimeline {
+  workflowId: string;
+  status: string;
+  stage: string;
+  steps: WorkflowProgress['steps'];
+  children: {
+    relation: string;
+    workflowId: string;
+    kind: string | null;
+    status: string | null;
+    stage: string | null;
+  }[];
+}
+
 const saleEventView = (
   r: SaleEventRow,
   skus: { sku: string; forecastUnits: number | null }[],
@@ -631,11 +646,40 @@ export class MasterDataService {
     });
   }
 
-  async saleEvent(code: string): Promise<SaleEventView> {
+  /** One event with its SKUs and, once started, its workflow's timeline and the child workflows it started. */
+  async saleEvent(code: string): Promise<SaleEventView & { workflow: SaleEventTimeline | null }> {
     const rows: SaleEventRow[] = await this.db.query(`SELECT * FROM sale_events WHERE code = $1`, [code]);
     if (!rows[0]) throw notFound('sale event');
     const skus = await this.saleEventSkus([code]);
-    return saleEventView(rows[0], skus.get(code) ?? []);
+    const [flow] = await queryRows<{ progress: WorkflowProgress }>(
+      this.db,
+      'SELECT progress FROM workflow_projections WHERE workflow_id = $1',
+      [`sale-event:${code}`],
+    );
+    let workflow: SaleEventTimeline | null = null;
+    if (flow) {
+      const p = flow.progress;
+      const children = await queryRows<{ workflow_id: string; kind: string; status: string; stage: string }>(
+        this.db,
+        'SELECT workflow_id, kind, status, stage FROM workflow_projections WHERE workflow_id = ANY($1::text[])',
+        [p.links.map((l) => l.workflowId)],
+      );
+      const byId = new Map(children.map((c) => [c.workflow_id, c]));
+      workflow = {
+        workflowId: p.workflowId,
+        status: p.status,
+        stage: p.stage,
+        steps: p.steps,
+        children: p.links.map((l) => ({
+          relation: l.relation,
+          workflowId: l.workflowId,
+          kind: byId.get(l.workflowId)?.kind ?? null,
+          status: byId.get(l.workflowId)?.status ?? null,
+          stage: byId.get(l.workflowId)?.stage ?? null,
+        })),
+      };
+    }
+    return { ...saleEventView(rows[0], skus.get(code) ?? []), workflow };
   }
 
   async saleEvents(limit: number, cursor?: string): Promise<Page<SaleEventView>> {
