@@ -36,6 +36,10 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       ALLOW_CLOCK_CONTROL: '1',
     });
     await seedScopes(api);
+    // Warehouses and a kit of its own: workflow ids (wave-plan:<warehouse>, kit-build:<kit>:<warehouse>) are
+    // global on the dev server other suites share.
+    await api.call('PUT', '/v1/warehouses/NJ1', { body: { name: 'Ningbo DC', region: 'ZJ' } });
+    await api.call('PUT', '/v1/warehouses/SZ1', { body: { name: 'Shenzhen DC', region: 'GD' } });
     await api.call('PUT', '/v1/clock', { body: { scale: SCALE, businessNow: '2026-11-10T20:00:00+08:00' } });
     await api.call('PUT', '/v1/couriers/SF', {
       body: {
@@ -51,7 +55,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       await api.call('PUT', `/v1/skus/${sku}`, {
         body: { name: sku, unitCost: 10, unitPrice: 30, tier: 'B' },
       });
-    await api.call('PUT', '/v1/skus/BOX', {
+    await api.call('PUT', '/v1/skus/EVT-BOX', {
       body: {
         name: 'Gift box',
         unitPrice: 80,
@@ -63,16 +67,16 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       },
     });
     for (const [warehouse, sku, qty] of [
-      ['HZ1', 'LIP', 50],
-      ['HZ1', 'BAG', 50],
-      ['HZ1', 'SERUM', 100],
-      ['GZ1', 'SERUM', 20],
+      ['NJ1', 'LIP', 50],
+      ['NJ1', 'BAG', 50],
+      ['NJ1', 'SERUM', 100],
+      ['SZ1', 'SERUM', 20],
     ] as const)
       await api.call('POST', '/v1/stock/adjustments', {
         body: { warehouse, sku, qty, reason: 'opening', idempotencyKey: `open-${warehouse}-${sku}` },
       });
     manager = (await createUser(api, { name: 'Supply', role: 'supply_manager' })).token;
-    lead = (await createUser(api, { name: 'Lead HZ1', role: 'warehouse_lead', warehouses: ['HZ1'] })).token;
+    lead = (await createUser(api, { name: 'Lead NJ1', role: 'warehouse_lead', warehouses: ['NJ1'] })).token;
     douyin = (await createUser(api, { name: 'douyin', role: 'channel', channel: 'douyin' })).token;
   });
   afterAll(async () => {
@@ -109,7 +113,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       endsAt: '2026-11-10T21:00:00+08:00',
       channels: ['douyin'],
       skus: [
-        { sku: 'BOX', forecastUnits: 30 },
+        { sku: 'EVT-BOX', forecastUnits: 30 },
         { sku: 'SERUM', forecastUnits: 60 },
       ],
     };
@@ -128,33 +132,34 @@ describe('sale event: the plan on its timeline, before, during and after, to the
     const before = await eventually(event, (e) => (e.workflow?.children ?? []).length >= 3, 30_000);
     const children = before.workflow.children as Child[];
     expect(children.map((c) => [c.relation, c.workflowId]).sort()).toEqual([
-      ['courier_booking', 'courier-booking:GZ1:D11'],
-      ['courier_booking', 'courier-booking:HZ1:D11'],
-      ['kit_build_suggestion', 'kit-build-suggestion:BOX:HZ1'],
+      ['courier_booking', 'courier-booking:NJ1:D11'],
+      ['courier_booking', 'courier-booking:SZ1:D11'],
+      ['kit_build_suggestion', 'kit-build-suggestion:EVT-BOX:NJ1'],
     ]);
     const progress = (await api.call('GET', '/v1/workflows/sale-event%3AD11')).body;
     const beforeRun = progress.runId as string;
     expect(progress.data.kitSuggestions).toEqual([
-      { kitSku: 'BOX', warehouse: 'HZ1', suggestedQty: 30, needed: 30, buildable: 50 },
+      { kitSku: 'EVT-BOX', warehouse: 'NJ1', suggestedQty: 30, needed: 30, buildable: 50 },
     ]);
-    // No order history: each region weighs the same, Zhejiang to HZ1, Guangdong to GZ1.
-    expect(progress.data.positioning).toEqual(
-      expect.arrayContaining([
-        { sku: 'SERUM', warehouse: 'HZ1', share: 0.5, target: 30, available: 100, gap: -70 },
-        { sku: 'SERUM', warehouse: 'GZ1', share: 0.5, target: 30, available: 20, gap: 10 },
-      ]),
-    );
+    // No order history: each region weighs the same and goes to its nearest warehouse, HZ1 for Zhejiang and GZ1
+    // for Guangdong (first by code where two are as near): the stock sits elsewhere, and the gaps say so.
+    expect(progress.data.positioning).toEqual([
+      { sku: 'SERUM', warehouse: 'GZ1', share: 0.5, target: 30, available: 0, gap: 30 },
+      { sku: 'SERUM', warehouse: 'HZ1', share: 0.5, target: 30, available: 0, gap: 30 },
+      { sku: 'SERUM', warehouse: 'NJ1', share: 0, target: 0, available: 100, gap: -100 },
+      { sku: 'SERUM', warehouse: 'SZ1', share: 0, target: 0, available: 20, gap: -20 },
+    ]);
     // The supply manager takes the kit suggestion for 10: the build starts and locks the components.
-    const suggestion = await taskOf('kit-build-suggestion:BOX:HZ1');
+    const suggestion = await taskOf('kit-build-suggestion:EVT-BOX:NJ1');
     expect((await approve(suggestion!.id, { qty: 10 })).status).toBe(200);
     await eventually(
-      async () => (await api.call('GET', '/v1/kit-builds/kit-build%3ABOX%3AHZ1')).body,
+      async () => (await api.call('GET', '/v1/kit-builds/kit-build%3AEVT-BOX%3ANJ1')).body,
       (b) => b?.status === 'packing',
       30_000,
     );
     expect(
       (
-        await api.call('POST', '/v1/kit-builds/kit-build%3ABOX%3AHZ1/batches', {
+        await api.call('POST', '/v1/kit-builds/kit-build%3AEVT-BOX%3ANJ1/batches', {
           token: lead,
           body: { packed: 4, idempotencyKey: 'box-1' },
         })
@@ -182,12 +187,12 @@ describe('sale event: the plan on its timeline, before, during and after, to the
         ).status,
       ).toBe(201);
 
-    // After: a wave plan for HZ1 (its open orders); approved and handed over, the orders are out.
-    const plan = await taskOf('wave-plan:HZ1');
+    // After: a wave plan for NJ1 (its open orders); approved and handed over, the orders are out.
+    const plan = await taskOf('wave-plan:NJ1');
     expect((await approve(plan!.id)).status).toBe(200);
     const waves = await eventually(
       async () =>
-        (await api.call('GET', '/v1/wave-plans/wave-plan%3AHZ1')).body.waves as
+        (await api.call('GET', '/v1/wave-plans/wave-plan%3ANJ1')).body.waves as
           { id: string; status: string; orders: string[] }[] | undefined,
       (ws) => Boolean(ws?.length && ws.every((w) => w.status === 'released')),
       30_000,
@@ -208,7 +213,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       ).toBe(200);
     // The four packed boxes were not sold: the supply manager has them unbuilt.
     const unbuild = await taskOf('sale-event:D11');
-    expect(unbuild!.context).toMatchObject({ kitSku: 'BOX', warehouse: 'HZ1', qty: 4 });
+    expect(unbuild!.context).toMatchObject({ kitSku: 'EVT-BOX', warehouse: 'NJ1', qty: 4 });
     expect((await approve(unbuild!.id)).status).toBe(200);
     const done = await eventually(
       () => api.call('GET', '/v1/workflows/sale-event%3AD11').then((r) => r.body),
@@ -216,7 +221,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       40_000,
     );
     expect(done.stage).toBe('reported');
-    expect(done.data.unbuilt).toEqual([{ kitSku: 'BOX', warehouse: 'HZ1', unbuilt: 4 }]);
+    expect(done.data.unbuilt).toEqual([{ kitSku: 'EVT-BOX', warehouse: 'NJ1', unbuilt: 4 }]);
     const timeline = await event();
     const steps = timeline.workflow.steps as { name: string; status: string }[];
     expect(steps.slice(0, 4).map((s) => s.name)).toEqual([
@@ -226,7 +231,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       'report',
     ]);
     expect(steps.every((s) => s.status === 'done')).toBe(true);
-    expect((timeline.workflow.children as Child[]).map((c) => c.workflowId)).toContain('wave-plan:HZ1');
+    expect((timeline.workflow.children as Child[]).map((c) => c.workflowId)).toContain('wave-plan:NJ1');
 
     const report = (await api.call('GET', '/v1/sale-events/D11/report')).body;
     expect(report).toMatchObject({
@@ -248,7 +253,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       'latency',
     ])
       expect(report).toHaveProperty(key);
-    expect(report.perSku.map((s: { sku: string }) => s.sku)).toEqual(['BOX', 'SERUM']);
+    expect(report.perSku.map((s: { sku: string }) => s.sku)).toEqual(['EVT-BOX', 'SERUM']);
     expect(report.workflows.started).toMatchObject({
       sale_event: 1,
       kit_build: 1,
