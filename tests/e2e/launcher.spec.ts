@@ -119,6 +119,10 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
     expect(
       (await get(ops.token, '/v1/warehouses')).items.map((w: { code: string }) => w.code).sort(),
     ).toEqual(['GZ1', 'HZ1']);
+    // The demo's couriers, as simulated ones that confirm capacity by themselves.
+    const couriers = (await get(ops.token, '/v1/couriers')).items as { code: string; adapter: string }[];
+    expect(couriers.length).toBeGreaterThan(0);
+    expect(couriers.every((c) => c.adapter === 'simulated')).toBe(true);
 
     const probe = await fetch(`http://127.0.0.1:${PORT}/v1/probes`, {
       method: 'POST',

@@ -1,6 +1,7 @@
 /**
  * Demo data for `npm start` (and `DEMO_DATA=0` to skip it): the repo's demo scenario loaded through the public
- * API — regions, warehouses, lanes, SKUs and kits, channels, the sale event, opening stock — and a user for every
+ * API — regions, warehouses, lanes, SKUs and kits, suppliers and couriers, channels, the sale event, opening
+ * stock — and a user for every
  * role: a lead per warehouse and a channel user per channel. Every call is idempotent (PUTs; keyed opening
  * adjustments), so each start loads it again harmlessly.
  */
@@ -108,6 +109,16 @@ export async function loadDemoMasterData(
       adapter: 'simulated',
     });
   await call('PUT', '/v1/settings/restock-budget', { perOrder: DEMO_RESTOCK_BUDGET });
+  // Demo couriers confirm capacity by themselves (the simulated adapter), like the demo suppliers.
+  for (const c of s.couriers)
+    await call('PUT', `/v1/couriers/${c.code}`, {
+      name: c.name,
+      regions: c.regions,
+      parcelsPerDay: c.parcelsPerDay,
+      pricePerParcel: c.pricePerParcel,
+      cutoff: c.cutoff,
+      adapter: 'simulated',
+    });
   for (const c of s.channels) await call('PUT', `/v1/channels/${c.code}`, { name: c.name });
   const lastMinute = Math.max(60, ...s.liveSessions.map((l) => l.endsAtMinute));
   const offset = offsetMinutes(s.startsAt);
@@ -129,7 +140,7 @@ export async function loadDemoMasterData(
     });
   }
   log(
-    `demo data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.suppliers.length} simulated suppliers, ${s.channels.length} channels, sale event ${s.name}`,
+    `demo data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.suppliers.length} simulated suppliers, ${s.couriers.length} simulated couriers, ${s.channels.length} channels, sale event ${s.name}`,
   );
 }
 
