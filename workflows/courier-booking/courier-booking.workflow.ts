@@ -319,7 +319,8 @@ export async function courierBookingWorkflow(input: CourierBookingInput): Promis
     while (overflowQueue.length) await bookOverflow(overflowQueue.shift()!);
     await progress.stage('in use', { data: { bookedPerDay: booked, overflows, releasedPerDay: released } });
   };
-  const deadlines = [...releases.map((r) => r.at), input.toMs];
+  // Couriers whose release falls at the same instant are released together, once.
+  const deadlines = [...new Set([...releases.map((r) => r.at), input.toMs])].sort((a, b) => a - b);
   for (const at of deadlines) {
     // Until the deadline, overflow is booked as soon as a hand-over asks for it.
     while (await time.conditionUntil(() => overflowQueue.length > 0, at)) await drainOverflow();
