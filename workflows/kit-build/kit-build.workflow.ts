@@ -63,6 +63,11 @@ export async function kitBuildWorkflow(input: KitBuildInput): Promise<KitBuildRe
   setHandler(
     kitBatchUpdate,
     async (u: KitBatchInput) => {
+      // The lock commits before its result reaches this workflow, and the API lets a batch through once the
+      // lock is in the database: such a batch waits here for the result instead of being refused.
+      await condition(() => stage !== 'locking');
+      if (stage !== 'packing' && !batches.has(u.idempotencyKey))
+        throw refuse(`the build is not packing (${stage})`);
       // A retried batch (same key) answers as the first; batches apply one after another.
       let pending = batches.get(u.idempotencyKey);
       if (!pending) {
@@ -90,7 +95,7 @@ export async function kitBuildWorkflow(input: KitBuildInput): Promise<KitBuildRe
       validator: (u) => {
         refuseIfLate(u);
         if (batches.has(u.idempotencyKey)) return;
-        if (stage !== 'packing') throw refuse(`the build is not packing (${stage})`);
+        if (stage !== 'packing' && stage !== 'locking') throw refuse(`the build is not packing (${stage})`);
         if (!Number.isInteger(u.packed) || u.packed < 1)
           throw refuse('packed must be a positive integer', 'VALIDATION');
       },
@@ -160,6 +165,7 @@ export async function kitBuildWorkflow(input: KitBuildInput): Promise<KitBuildRe
         });
         if (answer.outcome === 'decided' && answer.decision.approve) {
           qty = Math.min(answer.decision.qty ?? short.buildable, short.buildable);
+          stage = 'locking';
           locked = await lock(qty);
           // Sold meanwhile: what is left short is sourced like a rejection.
           source = !locked.locked;

@@ -63,6 +63,11 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
   setHandler(
     transferDispatchUpdate,
     async (u: DispatchInput) => {
+      // The lock commits before its result reaches this workflow, and the API lets a dispatch through once the
+      // lock is in the database: such a dispatch waits here for the result, then is judged on it.
+      await condition(() => stage !== 'approval');
+      if (stage !== 'dispatch' && !(stage === 'transit' && dispatch))
+        throw refuse(`the transfer is not waiting for dispatch (${stage})`);
       if (!dispatch) {
         stage = 'transit';
         dispatch = await acts.dispatchTransfer({
@@ -82,7 +87,7 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferRe
     {
       validator: (u) => {
         refuseIfLate(u);
-        if (stage !== 'dispatch' && !(stage === 'transit' && dispatch))
+        if (stage !== 'dispatch' && stage !== 'approval' && !(stage === 'transit' && dispatch))
           throw refuse(`the transfer is not waiting for dispatch (${stage})`);
       },
     },

@@ -57,6 +57,10 @@ export async function wavePlanWorkflow(input: WavePlanInput): Promise<WavePlanRe
   setHandler(
     waveProgressUpdate,
     async (u: WaveProgressInput) => {
+      // The release commits before its result reaches this workflow, and the API lets a report through once the
+      // wave is released in the database: such a report waits here for the result.
+      const target = waves.find((w) => w.id === u.waveId);
+      await condition(() => target?.released === true);
       const key = `${u.waveId}:${u.idempotencyKey}`;
       let pending = reports.get(key);
       if (!pending) {
@@ -89,7 +93,6 @@ export async function wavePlanWorkflow(input: WavePlanInput): Promise<WavePlanRe
         if (reports.has(`${u.waveId}:${u.idempotencyKey}`)) return;
         const wave = waves.find((w) => w.id === u.waveId);
         if (!wave) throw refuse('the wave is not part of the running plan');
-        if (!wave.released) throw refuse('the wave is not released yet');
       },
     },
   );
