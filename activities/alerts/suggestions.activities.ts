@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Context } from '@temporalio/activity';
 import {
   type KitBuildInput,
   type SuggestionActivities,
   workflowIds,
   workflowTypes,
 } from '@peakstock/contracts';
-import { enqueueOutbox, insertAudit, queryRows, readClock } from '@peakstock/persistence';
+import { enqueueStartOnce, insertAudit, queryRows, readClock } from '@peakstock/persistence';
+import { runKey } from '../shared/run';
 
 @Injectable()
 export class SuggestionActivitiesImpl implements SuggestionActivities {
@@ -73,7 +73,6 @@ export class SuggestionActivitiesImpl implements SuggestionActivities {
     suggestionWorkflowId: string;
   }): Promise<{ workflowId: string }> {
     const buildId = workflowIds.kitBuild(input.kitSku, input.warehouse);
-    const run = Context.current().info.workflowExecution!.runId;
     const clock = await readClock(this.db);
     const build: KitBuildInput = {
       kitSku: input.kitSku,
@@ -85,21 +84,14 @@ export class SuggestionActivitiesImpl implements SuggestionActivities {
       clock: clock!,
       startedBy: { kind: 'system', id: input.suggestionWorkflowId },
     };
-    await this.db.transaction(async (tx) => {
-      // Once per suggestion run: a retried activity finds its outbox row.
-      const [done] = await queryRows<{ id: string }>(
+    // Once per suggestion run: a retried activity finds its outbox row.
+    await this.db.transaction((tx) =>
+      enqueueStartOnce(
         tx,
-        `SELECT id FROM outbox WHERE workflow_id = $1 AND payload->'args'->0->>'reason' = $2`,
-        [buildId, `${build.reason} (${run})`],
-      );
-      if (!done)
-        await enqueueOutbox(tx, {
-          kind: 'start',
-          workflowType: workflowTypes.kitBuild,
-          workflowId: buildId,
-          args: [{ ...build, reason: `${build.reason} (${run})` }],
-        });
-    });
+        { kind: 'start', workflowType: workflowTypes.kitBuild, workflowId: buildId, args: [build] },
+        `suggested:${runKey(input.suggestionWorkflowId)}`,
+      ),
+    );
     return { workflowId: buildId };
   }
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Context } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import type {
   CourierBookingActivities,
@@ -7,14 +6,10 @@ import type {
   CourierQuote,
   ParcelForecast,
 } from '@peakstock/contracts';
-import { businessNowMs, localDayIndex, servesRegion } from '@peakstock/domain';
-import { queryRows, readClock } from '@peakstock/persistence';
+import { dateOfDayIndex, localDayIndex, servesRegion } from '@peakstock/domain';
+import { queryRows } from '@peakstock/persistence';
 import { postToPartner } from '../shared/partner-http';
-
-const DAY_MS = 86_400_000;
-const runId = () => Context.current().info.workflowExecution!.runId;
-/** A local day index as the booking's day key. */
-export const dayKey = (dayIndex: number) => new Date(dayIndex * DAY_MS).toISOString().slice(0, 10);
+import { runId, runKey } from '../shared/run';
 
 interface CourierRow {
   code: string;
@@ -101,7 +96,7 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
       }
       for (const [k, parcels] of cells) {
         const [d, region] = k.split('|') as [string, string];
-        demand.push({ day: dayKey(Number(d)), region, parcels });
+        demand.push({ day: dateOfDayIndex(Number(d)), region, parcels });
       }
       reasons.push(`${open.length} open orders at ${input.warehouse}: one parcel each, on their ship-by day`);
       return { demand: sortDemand(demand), reasons, timeZone: zone.timeZone };
@@ -146,7 +141,7 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
     const extra = new Set(order.slice(0, left).map((c) => `${c.day}|${c.region}`));
     for (const c of cells) {
       const n = Math.floor(c.exact) + (extra.has(`${c.day}|${c.region}`) ? 1 : 0);
-      if (n > 0) demand.push({ day: dayKey(c.day), region: c.region, parcels: n });
+      if (n > 0) demand.push({ day: dateOfDayIndex(c.day), region: c.region, parcels: n });
     }
     return { demand: sortDemand(demand), reasons, timeZone: zone.timeZone };
   }
@@ -159,55 +154,55 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
   }): Promise<CourierQuote[]> {
     const rows = await queryRows<CourierRow>(this.db, 'SELECT * FROM couriers ORDER BY code');
     const serving = rows.filter((c) => input.regions.some((r) => servesRegion(c, r)));
-    const clock = await readClock(this.db);
-    const quotes: CourierQuote[] = [];
-    for (const c of serving) {
-      const listed: CourierQuote = {
-        code: c.code,
-        regions: c.regions,
-        parcelsPerDay: c.parcels_per_day,
-        pricePerParcel: Number(c.price_per_parcel),
-        cutoff: c.cutoff,
-        adapter: c.adapter,
-        source: 'listed',
+    // Every courier asked at once: each call is bounded (postToPartner's timeout), so the activity is too.
+    return Promise.all(serving.map((c) => this.quote(c, input)));
+  }
+
+  private async quote(
+    c: CourierRow,
+    input: { workflowId: string; warehouse: string; regions: string[]; parcels: number },
+  ): Promise<CourierQuote> {
+    const listed: CourierQuote = {
+      code: c.code,
+      regions: c.regions,
+      parcelsPerDay: c.parcels_per_day,
+      pricePerParcel: Number(c.price_per_parcel),
+      cutoff: c.cutoff,
+      adapter: c.adapter,
+      source: 'listed',
+    };
+    if (c.adapter !== 'http') return listed;
+    // A courier's own quote wins over its listed terms when it gives a usable one; no answer keeps them.
+    try {
+      const answer = (await postToPartner(
+        { name: `courier ${c.code}`, url: c.url, secret: c.secret },
+        'courier.quote_requested',
+        {
+          request: {
+            bookingId: input.workflowId,
+            warehouse: input.warehouse,
+            regions: input.regions.filter((r) => servesRegion(c, r)),
+            parcels: input.parcels,
+          },
+        },
+        {
+          idempotencyKey: `${runKey(input.workflowId)}:quote:${c.code}`,
+          nowMs: Date.now(),
+          rejectedType: 'CourierRejected',
+        },
+      )) as { pricePerParcel?: unknown; parcelsPerDay?: unknown } | null;
+      const price = Number(answer?.pricePerParcel);
+      const capacity = Number(answer?.parcelsPerDay);
+      return {
+        ...listed,
+        pricePerParcel:
+          Number.isFinite(price) && price >= 0 ? Math.round(price * 100) / 100 : listed.pricePerParcel,
+        parcelsPerDay: Number.isInteger(capacity) && capacity >= 0 ? capacity : listed.parcelsPerDay,
+        source: 'quoted',
       };
-      if (c.adapter !== 'http') {
-        quotes.push(listed);
-        continue;
-      }
-      // A courier's own quote wins over its listed terms when it gives a usable one; no answer keeps them.
-      try {
-        const answer = (await postToPartner(
-          { name: `courier ${c.code}`, url: c.url, secret: c.secret },
-          'courier.quote_requested',
-          {
-            request: {
-              bookingId: input.workflowId,
-              warehouse: input.warehouse,
-              regions: input.regions.filter((r) => servesRegion(c, r)),
-              parcels: input.parcels,
-            },
-          },
-          {
-            idempotencyKey: `${input.workflowId}@${runId()}:quote:${c.code}`,
-            nowMs: clock ? businessNowMs(clock, Date.now()) : Date.now(),
-            rejectedType: 'CourierRejected',
-          },
-        )) as { pricePerParcel?: unknown; parcelsPerDay?: unknown } | null;
-        const price = Number(answer?.pricePerParcel);
-        const capacity = Number(answer?.parcelsPerDay);
-        quotes.push({
-          ...listed,
-          pricePerParcel:
-            Number.isFinite(price) && price >= 0 ? Math.round(price * 100) / 100 : listed.pricePerParcel,
-          parcelsPerDay: Number.isInteger(capacity) && capacity >= 0 ? capacity : listed.parcelsPerDay,
-          source: 'quoted',
-        });
-      } catch {
-        quotes.push({ ...listed, source: 'listed (quote failed)' });
-      }
+    } catch {
+      return { ...listed, source: 'listed (quote failed)' };
     }
-    return quotes;
   }
 
   async recordBookings(input: { workflowId: string; lines: CourierBookingLine[] }): Promise<void> {
@@ -244,7 +239,6 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
         WHERE workflow_id = $1 AND courier = $2 AND status = 'requested' ORDER BY day, kind`,
       [input.workflowId, input.courier],
     );
-    const clock = await readClock(this.db);
     await postToPartner(
       { name: `courier ${c.code}`, url: c.url, secret: c.secret },
       input.overflow ? 'courier.overflow_requested' : 'courier.booking_requested',
@@ -256,8 +250,8 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
         },
       },
       {
-        idempotencyKey: `${input.workflowId}@${runId()}:${input.overflow ? 'overflow' : 'booking'}:${c.code}:${lines.length}`,
-        nowMs: clock ? businessNowMs(clock, Date.now()) : Date.now(),
+        idempotencyKey: `${runKey(input.workflowId)}:${input.overflow ? 'overflow' : 'booking'}:${c.code}:${lines.length}`,
+        nowMs: Date.now(),
         rejectedType: 'CourierRejected',
       },
     );
@@ -311,21 +305,11 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
     return usage[input.courier] ?? { booked: 0, used: 0 };
   }
 
-  async dayUsage(input: {
+  dayUsage(input: {
     workflowId: string;
     day: string;
   }): Promise<Record<string, { booked: number; used: number }>> {
-    const rows = await queryRows<{ courier: string; booked: number; used: number }>(
-      this.db,
-      `SELECT coalesce(b.courier, h.courier) AS courier, coalesce(b.booked, 0)::int AS booked,
-              coalesce(h.used, 0)::int AS used
-         FROM (SELECT courier, sum(parcels - released) AS booked FROM courier_booking_lines
-                WHERE workflow_id = $1 AND day = $2::date AND status = 'confirmed' GROUP BY courier) b
-         FULL JOIN (SELECT courier, sum(parcels) AS used FROM courier_handovers
-                     WHERE workflow_id = $1 AND day = $2::date GROUP BY courier) h ON h.courier = b.courier`,
-      [input.workflowId, input.day],
-    );
-    return Object.fromEntries(rows.map((r) => [r.courier, { booked: r.booked, used: r.used }]));
+    return usageOfDay(this.db, input);
   }
 
   /**
@@ -338,7 +322,7 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
     courier: string;
     day: string;
   }): Promise<{ released: number }> {
-    return this.db.transaction(async (tx) => {
+    const released = await this.db.transaction(async (tx) => {
       const lines = await queryRows<{
         courier: string;
         kind: string;
@@ -354,9 +338,9 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
         [input.workflowId, input.day],
       );
       const mine = lines.filter((l) => l.courier === input.courier);
-      if (!mine.length || mine.every((l) => l.released > 0))
-        return { released: mine.reduce((s, l) => s + l.released, 0) };
-      const usage = await this.dayUsage({ workflowId: input.workflowId, day: input.day });
+      // Released before (a retry after the commit): the same figure again, never a second release.
+      if (!mine.length || mine.some((l) => l.released > 0)) return mine.reduce((s, l) => s + l.released, 0);
+      const usage = await usageOfDay(tx, input);
       const regions = mine[0]!.regions;
       const [open] = await queryRows<{ n: number }>(
         tx,
@@ -366,18 +350,19 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
         [input.warehouse, regions],
       );
       const headroom = (code: string) => Math.max(0, (usage[code]?.booked ?? 0) - (usage[code]?.used ?? 0));
+      // The couriers that can take the same open orders share them in proportion to what they have left.
       const sharing = [...new Set(lines.map((l) => l.courier))].filter((code) => {
-        const r = lines.find((l) => l.courier === code)!.regions;
-        return r.includes('*') || regions.includes('*') || r.some((x) => regions.includes(x));
+        const theirs = { regions: lines.find((l) => l.courier === code)!.regions };
+        return regions.some((r) => r === '*' || servesRegion(theirs, r)) || theirs.regions.includes('*');
       });
       const total = sharing.reduce((s, code) => s + headroom(code), 0);
       const mineLeft = headroom(input.courier);
       const needed = total > 0 ? Math.ceil((open!.n * mineLeft) / total) : 0;
       let release = Math.max(0, mineLeft - needed);
-      let released = 0;
+      let given = 0;
       // Overflow capacity goes back first: it was the dearer, later booking.
       for (const l of [...mine].sort(
-        (a, b) => (a.kind === 'overflow' ? -1 : 1) - (b.kind === 'overflow' ? -1 : 1),
+        (a, b) => Number(b.kind === 'overflow') - Number(a.kind === 'overflow'),
       )) {
         const give = Math.min(release, l.parcels - l.released);
         if (give <= 0) continue;
@@ -387,28 +372,28 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
           [input.workflowId, input.courier, input.day, l.kind, give],
         );
         release -= give;
-        released += give;
+        given += give;
       }
-      if (released > 0) {
-        const [c] = await queryRows<CourierRow>(tx, 'SELECT * FROM couriers WHERE code = $1', [
-          input.courier,
-        ]);
-        if (c?.adapter === 'http') {
-          const clock = await readClock(tx);
-          await postToPartner(
-            { name: `courier ${c.code}`, url: c.url, secret: c.secret },
-            'courier.capacity_released',
-            { booking: { id: input.workflowId, day: input.day, released } },
-            {
-              idempotencyKey: `${input.workflowId}@${runId()}:release:${c.code}:${input.day}`,
-              nowMs: clock ? businessNowMs(clock, Date.now()) : Date.now(),
-              rejectedType: 'CourierRejected',
-            },
-          );
-        }
-      }
-      return { released };
+      return given;
     });
+    // Told after the commit, never while the day's lines are locked; a retry tells it again, same key, same figure.
+    if (released > 0) {
+      const [c] = await queryRows<CourierRow>(this.db, 'SELECT * FROM couriers WHERE code = $1', [
+        input.courier,
+      ]);
+      if (c?.adapter === 'http')
+        await postToPartner(
+          { name: `courier ${c.code}`, url: c.url, secret: c.secret },
+          'courier.capacity_released',
+          { booking: { id: input.workflowId, day: input.day, released } },
+          {
+            idempotencyKey: `${runKey(input.workflowId)}:release:${c.code}:${input.day}`,
+            nowMs: Date.now(),
+            rejectedType: 'CourierRejected',
+          },
+        );
+    }
+    return { released };
   }
 
   async closeCourierBooking(input: {
@@ -435,4 +420,22 @@ function sortDemand(d: ParcelForecast['demand']): ParcelForecast['demand'] {
   return d.sort((a, b) =>
     a.day < b.day ? -1 : a.day > b.day ? 1 : a.region < b.region ? -1 : a.region > b.region ? 1 : 0,
   );
+}
+
+/** Booked (confirmed, less released) and used parcels per courier for one day of a booking. */
+async function usageOfDay(
+  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  input: { workflowId: string; day: string },
+): Promise<Record<string, { booked: number; used: number }>> {
+  const rows = await queryRows<{ courier: string; booked: number; used: number }>(
+    db,
+    `SELECT coalesce(b.courier, h.courier) AS courier, coalesce(b.booked, 0)::int AS booked,
+              coalesce(h.used, 0)::int AS used
+         FROM (SELECT courier, sum(parcels - released) AS booked FROM courier_booking_lines
+                WHERE workflow_id = $1 AND day = $2::date AND status = 'confirmed' GROUP BY courier) b
+         FULL JOIN (SELECT courier, sum(parcels) AS used FROM courier_handovers
+                     WHERE workflow_id = $1 AND day = $2::date GROUP BY courier) h ON h.courier = b.courier`,
+    [input.workflowId, input.day],
+  );
+  return Object.fromEntries(rows.map((r) => [r.courier, { booked: r.booked, used: r.used }]));
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import {
   type ComponentShortage,
@@ -13,19 +13,14 @@ import {
 import {
   applyLedger,
   assembleKits,
-  enqueueOutbox,
+  enqueueStartOnce,
   findKitBuild,
+  kitBatchKey,
   queryRows,
   readBom,
   readClock,
 } from '@peakstock/persistence';
-
-/**
- * Ledger keys carry the run: the id is keyed on kit and warehouse (kit-build:<kit>:<warehouse>) and runs again
- * once a run has finished; keys of the workflow id alone would make the second run's movements look like retries.
- */
-const runId = () => Context.current().info.workflowExecution!.runId;
-const runKey = (workflowId: string) => `${workflowId}@${runId()}`;
+import { runId, runKey } from '../shared/run';
 
 @Injectable()
 export class KitBuildActivitiesImpl implements KitBuildActivities {
@@ -124,7 +119,7 @@ export class KitBuildActivitiesImpl implements KitBuildActivities {
     return this.db.transaction(async (tx) => {
       const row = await findKitBuild(tx, input.workflowId, true);
       if (!row) throw ApplicationFailure.nonRetryable(`kit build ${input.workflowId} not found`, 'NOT_FOUND');
-      const key = `kit-build:${runKey(input.workflowId)}:batch:${input.key}`;
+      const key = kitBatchKey(input.workflowId, runId(), input.key);
       const [repeat] = await queryRows<{ n: number }>(
         tx,
         'SELECT 1 AS n FROM stock_ledger WHERE idempotency_key = $1',
@@ -229,22 +224,14 @@ export class KitBuildActivitiesImpl implements KitBuildActivities {
       startedBy: { kind: 'system', id: input.workflowId },
       numbers: { kitBuildWorkflowId: input.workflowId, short: input.qty },
     };
-    await this.db.transaction(async (tx) => {
-      // Once per build run: a retried activity finds its outbox row.
-      const [done] = await queryRows<{ id: string }>(
+    // Once per build run: a retried activity finds its outbox row.
+    await this.db.transaction((tx) =>
+      enqueueStartOnce(
         tx,
-        `SELECT id FROM outbox WHERE workflow_id = $1 AND payload->'args'->0->'numbers'->>'kitBuildWorkflowId' = $2
-           AND payload->'args'->0->'numbers'->>'kitBuildRun' = $3`,
-        [transferId, input.workflowId, runId()],
-      );
-      if (!done)
-        await enqueueOutbox(tx, {
-          kind: 'start',
-          workflowType: workflowTypes.transfer,
-          workflowId: transferId,
-          args: [{ ...request, numbers: { ...request.numbers, kitBuildRun: runId() } }],
-        });
-    });
+        { kind: 'start', workflowType: workflowTypes.transfer, workflowId: transferId, args: [request] },
+        `sourcing:${runKey(input.workflowId)}`,
+      ),
+    );
     return { workflowId: transferId };
   }
 }

@@ -6,13 +6,12 @@ import {
   kitBuildSuggestion,
   queryRows,
   readBom,
-  readClock,
+  readBusinessNowMs,
   readLevels,
   saleEventReport,
   StockUnavailableError,
   unbuildKits,
 } from '@peakstock/persistence';
-import { businessNowMs } from '@peakstock/domain';
 
 @Injectable()
 export class SaleEventActivitiesImpl implements SaleEventActivities {
@@ -45,16 +44,22 @@ export class SaleEventActivitiesImpl implements SaleEventActivities {
       const bom = await readBom(this.db, k.sku);
       const levels = await readLevels(this.db, { skus: bom.map((b) => b.sku) });
       const holding = [...new Set(levels.filter((l) => l.available > 0).map((l) => l.warehouse))].sort();
+      // The need is the network's: each warehouse builds what its components allow of what is still needed,
+      // so that the suggestions together never exceed the forecast.
+      let remaining: number | null = null;
       for (const warehouse of holding) {
         const s = await kitBuildSuggestion(this.db, { saleEvent: input.code, kitSku: k.sku, warehouse, bom });
-        if (s.suggestedQty > 0)
-          kitSuggestions.push({
-            kitSku: k.sku,
-            warehouse,
-            suggestedQty: s.suggestedQty,
-            needed: s.needed,
-            buildable: s.buildable,
-          });
+        remaining ??= s.needed;
+        const suggestedQty = Math.min(s.buildable, remaining);
+        if (suggestedQty <= 0) continue;
+        kitSuggestions.push({
+          kitSku: k.sku,
+          warehouse,
+          suggestedQty,
+          needed: remaining,
+          buildable: s.buildable,
+        });
+        remaining -= suggestedQty;
       }
     }
     // Each region to its nearest warehouse; a warehouse's share is the demand weight of the regions it serves.
@@ -91,13 +96,11 @@ export class SaleEventActivitiesImpl implements SaleEventActivities {
     return { warehouses: stocked.map((w) => w.warehouse), kitSuggestions, positioning };
   }
 
-  async openOrdersAt(input: { warehouses: string[] }): Promise<Record<string, number>> {
+  async openOrdersAt(): Promise<Record<string, number>> {
     const rows = await queryRows<{ warehouse: string; n: number }>(
       this.db,
       `SELECT a.warehouse, count(DISTINCT o.id)::int AS n FROM orders o JOIN order_allocations a ON a.order_id = o.id
-        WHERE o.status = 'accepted' AND (cardinality($1::text[]) = 0 OR a.warehouse = ANY($1::text[]))
-        GROUP BY a.warehouse ORDER BY a.warehouse`,
-      [input.warehouses],
+        WHERE o.status = 'accepted' GROUP BY a.warehouse ORDER BY a.warehouse`,
     );
     return Object.fromEntries(rows.map((r) => [r.warehouse, r.n]));
   }
@@ -158,8 +161,7 @@ export class SaleEventActivitiesImpl implements SaleEventActivities {
   }
 
   async recordSaleEventReport(input: { code: string }): Promise<{ orders: number; shipped: number }> {
-    const clock = await readClock(this.db);
-    const now = clock ? businessNowMs(clock, Date.now()) : Date.now();
+    const now = await readBusinessNowMs(this.db);
     const report = await saleEventReport(this.db, input.code, now);
     await this.db.query(
       `INSERT INTO sale_event_reports (sale_event, report, computed_at) VALUES ($1, $2, $3)

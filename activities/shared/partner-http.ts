@@ -23,6 +23,7 @@ export async function postToPartner(
   endpoint: PartnerEndpoint,
   event: string,
   payload: object,
+  /** `nowMs`: the signing time, real epoch ms (a receiver checks freshness against its own clock, never ours). */
   opts: { idempotencyKey: string; nowMs: number; rejectedType: string },
 ): Promise<unknown> {
   const { url, secret, name } = endpoint;

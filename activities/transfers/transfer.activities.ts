@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import {
   type DispatchResult,
@@ -10,7 +10,6 @@ import {
   workflowTypes,
 } from '@peakstock/contracts';
 import {
-  businessNowMs,
   type DemandState,
   type DynamicPolicyOverride,
   forecastUnits,
@@ -21,25 +20,21 @@ import {
 } from '@peakstock/domain';
 import {
   applyLedger,
-  enqueueOutbox,
+  enqueueStartOnce,
   expectArrival,
   findTransfer,
   queryRows,
+  readBusinessNowMs,
   readClock,
   readLevels,
   receiveArrival,
   cancelArrival,
   serveBacklog,
+  transferReceiptKey,
 } from '@peakstock/persistence';
+import { runId, runKey } from '../shared/run';
 
 const HOUR_MS = 3_600_000;
-
-/**
- * Ledger keys carry the run: the id is keyed on the need (transfer:<sku>:<to>) and runs again once a run has
- * finished; keys of the workflow id alone would make the second run's movements look like retries of the first.
- */
-const runId = () => Context.current().info.workflowExecution!.runId;
-const runKey = (workflowId: string) => `${workflowId}@${runId()}`;
 
 @Injectable()
 export class TransferActivitiesImpl implements TransferActivities {
@@ -70,8 +65,7 @@ export class TransferActivitiesImpl implements TransferActivities {
     exclude: string[];
     preferred: string | null;
   }): Promise<RankedSources> {
-    const clock = await readClock(this.db);
-    const nowMs = clock ? businessNowMs(clock, Date.now()) : Date.now();
+    const nowMs = await readBusinessNowMs(this.db);
     const [sku] = await queryRows<{ tier: SkuTier }>(this.db, 'SELECT tier FROM skus WHERE code = $1', [
       input.sku,
     ]);
@@ -266,7 +260,7 @@ export class TransferActivitiesImpl implements TransferActivities {
       if (!row) throw ApplicationFailure.nonRetryable(`transfer ${input.workflowId} not found`, 'NOT_FOUND');
       const actor = { kind: 'user', id: input.actor };
       const cause = { workflowId: input.workflowId, receipt: input.key };
-      const key = `transfer:${runKey(input.workflowId)}:receipt:${input.key}`;
+      const key = transferReceiptKey(input.workflowId, runId(), input.key);
       const repeat = await queryRows<{ n: number }>(
         tx,
         'SELECT 1 AS n FROM stock_ledger WHERE idempotency_key = $1',
@@ -299,7 +293,7 @@ export class TransferActivitiesImpl implements TransferActivities {
         await serveBacklog(tx, {
           warehouse: input.toWarehouse,
           sku: input.sku,
-          arrivalKey: `transfer:${runKey(input.workflowId)}:receipt:${input.key}`,
+          arrivalKey: key,
           at: input.at,
           actor,
         });
@@ -361,19 +355,12 @@ export class TransferActivitiesImpl implements TransferActivities {
       numbers: { transferWorkflowId: input.workflowId, need: input.need },
     };
     await this.db.transaction(async (tx) => {
-      // Once per transfer: a retried activity finds its outbox row.
-      const [done] = await queryRows<{ id: string }>(
+      // Once per transfer run (the id is reused by the next transfer for the same need).
+      await enqueueStartOnce(
         tx,
-        `SELECT id FROM outbox WHERE workflow_id = $1 AND payload->'args'->0->'numbers'->>'transferWorkflowId' = $2`,
-        [restockId, input.workflowId],
+        { kind: 'start', workflowType: workflowTypes.restock, workflowId: restockId, args: [request] },
+        `escalated:${runKey(input.workflowId)}`,
       );
-      if (!done)
-        await enqueueOutbox(tx, {
-          kind: 'start',
-          workflowType: workflowTypes.restock,
-          workflowId: restockId,
-          args: [request],
-        });
       await cancelArrival(tx, { workflowId: input.workflowId });
     });
     return { workflowId: restockId };

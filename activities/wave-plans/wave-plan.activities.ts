@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import type { WavePlanActivities, WaveProgressResult, WaveProposal, WaveSummary } from '@peakstock/contracts';
-import { localDayIndex, planWaves, type PlanningOrder } from '@peakstock/domain';
+import { localDate, planWaves, type PlanningOrder } from '@peakstock/domain';
 import {
   findWave,
   findWavePlan,
@@ -13,11 +13,7 @@ import {
   wavesOf,
   type WaveRow,
 } from '@peakstock/persistence';
-
-const runId = () => Context.current().info.workflowExecution!.runId;
-/** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
-const localDay = (timeZone: string, ms: number) =>
-  new Date(localDayIndex({ timeZone }, ms) * 86_400_000).toISOString().slice(0, 10);
+import { runKey } from '../shared/run';
 
 const summaryOf = (w: WaveRow, orders: number): WaveSummary => ({
   id: w.id,
@@ -40,7 +36,7 @@ export class WavePlanActivitiesImpl implements WavePlanActivities {
     toMs: number;
     cycle: number;
   }): Promise<WaveProposal> {
-    const planId = `${input.workflowId}@${runId()}`;
+    const planId = runKey(input.workflowId);
     // Once per run: a retry after the commit answers with the stored plan.
     if (await findWavePlan(this.db, planId)) return this.proposal(planId);
     const capacity = await warehouseCapacity(this.db, input.warehouse);
@@ -96,7 +92,11 @@ export class WavePlanActivitiesImpl implements WavePlanActivities {
         WHERE b.warehouse = $1 AND b.status = 'in_use' AND l.status = 'confirmed'
           AND l.day BETWEEN $2::date AND $3::date
         GROUP BY l.courier, b.workflow_id`,
-      [input.warehouse, localDay(capacity.timeZone, input.fromMs), localDay(capacity.timeZone, input.toMs)],
+      [
+        input.warehouse,
+        localDate({ timeZone: capacity.timeZone }, input.fromMs),
+        localDate({ timeZone: capacity.timeZone }, input.toMs - 1),
+      ],
     );
     const freeOf = new Map<string, number>();
     for (const b of booked) freeOf.set(b.courier, (freeOf.get(b.courier) ?? 0) + b.free);

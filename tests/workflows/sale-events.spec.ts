@@ -71,6 +71,9 @@ describe('sale event: the plan on its timeline, before, during and after, to the
       ['NJ1', 'BAG', 50],
       ['NJ1', 'SERUM', 100],
       ['SZ1', 'SERUM', 20],
+      // Components at a second warehouse too: the kit suggestions together still cover the forecast once.
+      ['SZ1', 'LIP', 20],
+      ['SZ1', 'BAG', 20],
     ] as const)
       await api.call('POST', '/v1/stock/adjustments', {
         body: { warehouse, sku, qty, reason: 'opening', idempotencyKey: `open-${warehouse}-${sku}` },

@@ -11,6 +11,7 @@
 import {
   allHandlersFinished,
   condition,
+  log,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -29,20 +30,22 @@ import {
 import {
   allocateCourierCapacity,
   type CourierAllocation,
-  localDayIndex,
+  localDate,
   localInstant,
   nextOverflowCourier,
   overflowNeeded,
   parseHhMm,
   type UnallocatedParcels,
 } from '@peakstock/domain';
-import { dbWrite } from '../shared/activity-presets';
+import { courierCall, dbWrite } from '../shared/activity-presets';
 import { BusinessTime } from '../shared/business-time';
 import { HumanTasks } from '../shared/human-tasks';
 import { ProgressTracker } from '../shared/progress';
 import { refuse, refuseIfLate } from '../shared/refusals';
 
 const acts = proxyActivities<CourierBookingActivities>(dbWrite);
+/** What reaches a courier's system: bounded retries, a refusal final (the workflow carries on without it). */
+const partner = proxyActivities<CourierBookingActivities>(courierCall);
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -74,7 +77,7 @@ export async function courierBookingWorkflow(input: CourierBookingInput): Promis
   const overflowQueue: { courier: string; day: string }[] = [];
   const overflowed = new Set<string>();
   let zone = { timeZone: 'Asia/Shanghai' };
-  const today = () => new Date(localDayIndex(zone, time.nowMs()) * DAY).toISOString().slice(0, 10);
+  const today = () => localDate(zone, time.nowMs());
 
   setHandler(
     courierConfirmationUpdate,
@@ -161,12 +164,21 @@ export async function courierBookingWorkflow(input: CourierBookingInput): Promis
       status = answer.outcome === 'decided' && answer.decision.approve ? 'confirmed' : 'declined';
     } else {
       awaiting.add(quote.code);
-      await acts.requestCourierConfirmation({
-        workflowId,
-        courier: quote.code,
-        overflow: kind === 'overflow',
-      });
-      await time.conditionUntil(() => answers.has(quote.code), time.nowMs() + CONFIRM_SLA_MINUTES * MINUTE);
+      // A courier whose system cannot be told (refused, or down past the retries) is a courier that declined.
+      // try/await, not .then(): an extra promise hop would reorder this run's commands against the recorded ones.
+      let asked = true;
+      try {
+        await partner.requestCourierConfirmation({
+          workflowId,
+          courier: quote.code,
+          overflow: kind === 'overflow',
+        });
+      } catch (err) {
+        log.warn('courier not reached', { courier: quote.code, error: String(err) });
+        asked = false;
+      }
+      if (asked)
+        await time.conditionUntil(() => answers.has(quote.code), time.nowMs() + CONFIRM_SLA_MINUTES * MINUTE);
       status = answers.get(quote.code) ?? 'declined';
       awaiting.delete(quote.code);
       answers.delete(quote.code);
@@ -326,12 +338,18 @@ export async function courierBookingWorkflow(input: CourierBookingInput): Promis
     while (await time.conditionUntil(() => overflowQueue.length > 0, at)) await drainOverflow();
     const due = releases.filter((r) => r.at === at);
     for (const r of due) {
-      const { released: n } = await acts.releaseUnused({
-        workflowId,
-        warehouse: input.warehouse,
-        courier: r.courier,
-        day: r.day,
-      });
+      // A courier that cannot be told keeps the capacity on its books, and the booking carries on.
+      let n = 0;
+      try {
+        ({ released: n } = await partner.releaseUnused({
+          workflowId,
+          warehouse: input.warehouse,
+          courier: r.courier,
+          day: r.day,
+        }));
+      } catch (err) {
+        log.warn('capacity not released', { courier: r.courier, day: r.day, error: String(err) });
+      }
       released.push({ courier: r.courier, day: r.day, parcels: n });
     }
     if (due.length)

@@ -109,7 +109,9 @@ export async function kitBuildWorkflow(input: KitBuildInput): Promise<KitBuildRe
     qty: input.qty,
     dueBy: input.dueBy,
   });
-  await progress.stage('locking components', { data: { requested: input.qty, dueBy: input.dueBy } });
+  await progress.stage('locking components', {
+    data: { requested: input.qty, dueBy: input.dueBy, reason: input.reason },
+  });
   const lock = (kits: number) =>
     acts.lockKitComponents({
       workflowId,

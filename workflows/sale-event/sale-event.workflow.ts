@@ -153,7 +153,7 @@ export async function saleEventWorkflow(input: SaleEventInput): Promise<SaleEven
 
   // After the event: waves until the orders are out, bounded by the fulfilment horizon.
   const horizon = input.endsAtMs + FULFILMENT_DAYS * DAY;
-  let open = await acts.openOrdersAt({ warehouses: [] });
+  let open = await acts.openOrdersAt();
   for (const warehouse of Object.keys(open)) {
     const from = Math.max(time.nowMs(), input.endsAtMs);
     const plan: WavePlanInput = {
@@ -173,7 +173,7 @@ export async function saleEventWorkflow(input: SaleEventInput): Promise<SaleEven
       data: { openOrders: open },
     });
     await time.sleepUntil(Math.min(horizon, time.nowMs() + CHECK_EVERY_MINUTES * MINUTE));
-    open = await acts.openOrdersAt({ warehouses: [] });
+    open = await acts.openOrdersAt();
   }
   // Leftover kits: the supply manager decides what goes back into components.
   const leftovers = await acts.leftoverKits({ code: input.code });

@@ -24,16 +24,20 @@ export const notify: ActivityOptions = {
 };
 
 /**
- * Calls to a supplier's system (the restock's adapters): retried through an outage for a bounded time, after
- * which the workflow moves on (next supplier, or records that the supplier could not be told); a refusal is final.
+ * Calls to a partner's system (a supplier's or a courier's adapter): retried through an outage for a bounded
+ * time, after which the workflow moves on (the next supplier, a courier counted as declining, or a note that the
+ * partner could not be told); a refusal (`rejectedType`) is final.
  */
-export const supplierCall: ActivityOptions = {
+const partnerCall = (rejectedType: string): ActivityOptions => ({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['SupplierRejected'],
+    nonRetryableErrorTypes: [rejectedType],
   },
-};
+});
+
+export const supplierCall = partnerCall('SupplierRejected');
+export const courierCall = partnerCall('CourierRejected');

@@ -15,12 +15,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EntityManager } from 'typeorm';
-import { businessNowMs } from '@peakstock/domain';
 import {
   applyLedger,
   createDataSource,
   insertAudit,
-  readClock,
+  readBusinessNowMs,
   serveBacklog,
   type LedgerEntry,
 } from '@peakstock/persistence';
@@ -111,8 +110,7 @@ export async function runImport(argv: string[]): Promise<number> {
     await ds.initialize();
     const outcome = await ds
       .transaction(async (tx) => {
-        const clock = await readClock(tx);
-        const at = new Date(clock ? businessNowMs(clock, Date.now()) : Date.now()).toISOString();
+        const at = new Date(await readBusinessNowMs(tx)).toISOString();
         const plan = await check(tx, parsed.data, parsed.failedCodes, sha256);
         const errors = [...parsed.errors, ...plan.errors];
         if (errors.length) throw new Rollback({ errors });

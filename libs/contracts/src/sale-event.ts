@@ -50,8 +50,8 @@ export interface SaleEventPlan {
 
 export interface SaleEventActivities {
   planSaleEvent(input: { code: string }): Promise<SaleEventPlan>;
-  /** Accepted orders still to ship from the event's warehouses (all when `warehouses` is empty). */
-  openOrdersAt(input: { warehouses: string[] }): Promise<Record<string, number>>;
+  /** Accepted orders still to ship, per warehouse they are allocated at. */
+  openOrdersAt(): Promise<Record<string, number>>;
   /** Kits of the event left available per warehouse after it. */
   leftoverKits(input: { code: string }): Promise<{ kitSku: string; warehouse: string; qty: number }[]>;
   /** Turns accepted leftover kits back into components (keyed per workflow and kit). */

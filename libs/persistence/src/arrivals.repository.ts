@@ -3,9 +3,7 @@
  * `inbound` bucket carries the quantity; these rows carry the when, for the alerts' minutes-to-stockout.
  * Callers move the ledger in the same transaction.
  */
-import { queryRows } from './query';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
+import { queryRows, type Queryable } from './query';
 
 export interface ExpectedArrival {
   workflowId: string;

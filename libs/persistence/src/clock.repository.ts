@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { rebaseClock, type BusinessClock } from '@peakstock/domain';
+import { businessNowMs, rebaseClock, type BusinessClock } from '@peakstock/domain';
 
 /** Reads and writes the deployment's single business clock row. */
 export async function readClock(db: DataSource | EntityManager): Promise<BusinessClock | null> {
@@ -13,6 +13,15 @@ export async function readClock(db: DataSource | EntityManager): Promise<Busines
     realEpoch: r.real_epoch.toISOString(),
     businessEpoch: r.business_epoch.toISOString(),
   };
+}
+
+/**
+ * Business now (API.md "Clock") from the clock row, for code without the API's ClockService (activities, the
+ * CLI); the clock is created at boot, real now stands in only before that.
+ */
+export async function readBusinessNowMs(db: DataSource | EntityManager): Promise<number> {
+  const clock = await readClock(db);
+  return clock ? businessNowMs(clock, Date.now()) : Date.now();
 }
 
 export async function writeClock(db: DataSource | EntityManager, clock: BusinessClock): Promise<void> {

@@ -2,13 +2,11 @@
  * Stop-sell holds: a lock on the last units of a (warehouse, SKU) so that no channel can reserve them while a
  * human decides. Held units stay on hand and count as supply for alert maths; every change is a ledger entry.
  */
-import { queryRows } from './query';
+import { queryRows, type Queryable } from './query';
 import { applyLedger } from './stock.repository';
 
 /** The release reason of a hold that a person released: the alerts that caused it do not put it back. */
 export const MANUAL_RELEASE = 'released by ops';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 export interface StockHold {
   id: string;

@@ -5,10 +5,8 @@
  */
 import { suggestKitBuild } from '@peakstock/domain';
 import { serveBacklog } from './presale.repository';
-import { queryRows } from './query';
+import { queryRows, type Queryable } from './query';
 import { applyLedger, type LedgerEntry, readLevels } from './stock.repository';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 export interface KitBuildRow {
   workflow_id: string;
@@ -31,6 +29,13 @@ export interface BomLine {
   /** Units per kit. */
   qty: number;
 }
+
+/**
+ * A packed batch's ledger key prefix (`:<sku>` per entry): the activity posts under it and the batch route
+ * looks a retried batch up by it, so both must spell it the same.
+ */
+export const kitBatchKey = (workflowId: string, runId: string, batchKey: string) =>
+  `kit-build:${workflowId}@${runId}:batch:${batchKey}`;
 
 /** The build's row, or null; `lock` takes it FOR UPDATE (inside the caller's transaction). */
 export async function findKitBuild(

@@ -1,8 +1,6 @@
 import { DomainError, ErrorCodes, notFound } from '@peakstock/domain';
-import { queryRows } from './query';
+import { queryRows, type Queryable } from './query';
 import { applyLedger } from './stock.repository';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 /** Stores the units each order holds at each warehouse; one statement for any number of orders. */
 export async function insertAllocations(

@@ -1,7 +1,5 @@
 import { applyLedger } from './stock.repository';
-import { queryRows } from './query';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
+import { queryRows, type Queryable } from './query';
 
 export interface BacklogServed {
   orderId: string;

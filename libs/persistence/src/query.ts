@@ -1,12 +1,11 @@
+/** Anything that runs SQL: a DataSource, an EntityManager (a transaction), or a pg client. */
+export type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
+
 /**
  * TypeORM's postgres driver answers `UPDATE/DELETE … RETURNING` with `[rows, affected]` and everything else
  * with `rows`; this gives rows either way.
  */
-export async function queryRows<T>(
-  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
-  sql: string,
-  params?: unknown[],
-): Promise<T[]> {
+export async function queryRows<T>(db: Queryable, sql: string, params?: unknown[]): Promise<T[]> {
   const result = await db.query(sql, params);
   if (
     Array.isArray(result) &&

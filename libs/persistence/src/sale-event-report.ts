@@ -5,16 +5,14 @@
  * real milliseconds the replay measures at its clients: here they are null.
  */
 import { notFound } from '@peakstock/domain';
-import { queryRows } from './query';
+import { queryRows, type Queryable } from './query';
 
 /** A warning for a SKU whose network available stock never fell to this share of its opening stock is a false alarm. */
 const FALSE_ALARM_SHARE = 0.1;
 
-type Db = { query(sql: string, params?: unknown[]): Promise<unknown> };
-
 export type SaleEventReport = Awaited<ReturnType<typeof saleEventReport>>;
 
-export async function saleEventReport(db: Db, code: string, nowMs: number) {
+export async function saleEventReport(db: Queryable, code: string, nowMs: number) {
   const [event] = await queryRows<{
     code: string;
     starts_at: Date;
@@ -75,7 +73,7 @@ interface Window {
   prepared: string;
 }
 
-async function ordersOf(db: Db, w: Window) {
+async function ordersOf(db: Queryable, w: Window) {
   const [o] = await queryRows<{ accepted: number; cancelled: number; shipped: number; oversold: number }>(
     db,
     `SELECT count(*) FILTER (WHERE status <> 'oversold')::int AS accepted,
@@ -101,7 +99,7 @@ async function ordersOf(db: Db, w: Window) {
   };
 }
 
-async function unitsOf(db: Db, w: Window) {
+async function unitsOf(db: Queryable, w: Window) {
   const [u] = await queryRows<{ demanded: number; accepted: number; lost: number }>(
     db,
     `SELECT coalesce(sum(qty), 0)::int AS demanded, coalesce(sum(qty) FILTER (WHERE accepted), 0)::int AS accepted,
@@ -131,7 +129,7 @@ async function unitsOf(db: Db, w: Window) {
  * (the network had none to give). A false alarm: a warning or critical alert while the network's available stock
  * never fell to 10 % of what it was at the start.
  */
-async function perSkuOf(db: Db, w: Window) {
+async function perSkuOf(db: Queryable, w: Window) {
   if (!w.skus.length) return [];
   const rows = await queryRows<{
     sku: string;
@@ -150,25 +148,24 @@ async function perSkuOf(db: Db, w: Window) {
               coalesce(sum(qty) FILTER (WHERE NOT accepted), 0)::int AS lost,
               count(DISTINCT date_trunc('minute', at)) FILTER (WHERE NOT accepted)::int AS stockout_minutes,
               min(at) FILTER (WHERE NOT accepted) AS first_stockout_at
-         FROM demand_events WHERE sku = ANY($3) AND at >= $1 AND at < $2 GROUP BY sku),
+         FROM demand_events WHERE sku = ANY($3) AND at >= $1 AND at < $2 AND channel = ANY($4) GROUP BY sku),
      a AS (
        SELECT sku, min(opened_at) AS first_warning_at FROM alerts
         WHERE sku = ANY($3) AND level IN ('warning', 'critical') AND opened_at >= $1 AND opened_at < $2 GROUP BY sku),
      running AS (
-       SELECT sku, at, sum(d_on_hand - d_reserved - d_locked) OVER (PARTITION BY sku ORDER BY id) AS available
+       SELECT sku, id, at, sum(d_on_hand - d_reserved - d_locked) OVER (PARTITION BY sku ORDER BY id) AS available
          FROM stock_ledger WHERE sku = ANY($3) AND at < $2),
      levels AS (
-       SELECT sku,
-              coalesce((SELECT r2.available FROM running r2 WHERE r2.sku = r.sku AND r2.at < $1
-                         ORDER BY r2.at DESC LIMIT 1), 0)::int AS opening,
+       -- Opening: the running level after the last entry before the event (entries of one batch share their time).
+       SELECT sku, coalesce((array_agg(available ORDER BY id DESC) FILTER (WHERE at < $1))[1], 0)::int AS opening,
               coalesce(min(available) FILTER (WHERE at >= $1), 2147483647)::bigint AS low
-         FROM running r GROUP BY sku)
+         FROM running GROUP BY sku)
      SELECT s.sku, coalesce(d.demanded, 0) AS demanded, coalesce(d.accepted, 0) AS accepted, coalesce(d.lost, 0) AS lost,
             coalesce(d.stockout_minutes, 0) AS stockout_minutes, d.first_stockout_at, a.first_warning_at,
             coalesce(l.opening, 0) AS opening, least(coalesce(l.low, 0), coalesce(l.opening, 0))::int AS low
        FROM unnest($3::text[]) AS s(sku)
        LEFT JOIN d ON d.sku = s.sku LEFT JOIN a ON a.sku = s.sku LEFT JOIN levels l ON l.sku = s.sku`,
-    [w.from, w.to, w.skus],
+    [w.from, w.to, w.skus, w.channels],
   );
   return rows.map((r) => {
     const lead =
@@ -189,7 +186,7 @@ async function perSkuOf(db: Db, w: Window) {
   });
 }
 
-async function alertsOf(db: Db, w: Window) {
+async function alertsOf(db: Queryable, w: Window) {
   const [a] = await queryRows<{ notice: number; warning: number; critical: number; resolved: number }>(
     db,
     `SELECT count(*) FILTER (WHERE level = 'notice')::int AS notice, count(*) FILTER (WHERE level = 'warning')::int AS warning,
@@ -201,7 +198,7 @@ async function alertsOf(db: Db, w: Window) {
   return a!;
 }
 
-async function workflowsOf(db: Db, w: Window) {
+async function workflowsOf(db: Queryable, w: Window) {
   const rows = await queryRows<{ kind: string; status: string; n: number }>(
     db,
     `SELECT kind, status, count(*)::int AS n FROM workflow_projections
@@ -222,7 +219,7 @@ async function workflowsOf(db: Db, w: Window) {
   return out;
 }
 
-async function supplyOf(db: Db, w: Window) {
+async function supplyOf(db: Queryable, w: Window) {
   const [t] = await queryRows<{ units: number; median: number | null }>(
     db,
     `SELECT (SELECT coalesce(sum(d_on_hand), 0)::int FROM stock_ledger
@@ -254,7 +251,7 @@ async function supplyOf(db: Db, w: Window) {
   };
 }
 
-async function fulfilmentOf(db: Db, w: Window, code: string) {
+async function fulfilmentOf(db: Queryable, w: Window, code: string) {
   const [k] = await queryRows<{ built: number; unbuilt: number }>(
     db,
     `SELECT coalesce(sum(d_on_hand) FILTER (WHERE kind = 'kit_assembly' AND d_on_hand > 0), 0)::int AS built,
@@ -299,19 +296,18 @@ async function fulfilmentOf(db: Db, w: Window, code: string) {
  * Turnover = COGS / average inventory value at cost over the horizon. The value is integrated over time from the
  * ledger: it steps at every entry, so its average is the sum of value × how long it held, over the horizon.
  */
-async function inventoryOf(db: Db, w: Window) {
+async function inventoryOf(db: Queryable, w: Window) {
   const [r] = await queryRows<{ cogs: string; average: string | null }>(
     db,
-    `WITH cost AS (SELECT code, unit_cost FROM skus),
-     steps AS (
-       SELECT l.at, sum(l.d_on_hand * c.unit_cost) AS delta FROM stock_ledger l JOIN cost c ON c.code = l.sku
+    `WITH steps AS (
+       SELECT l.at, sum(l.d_on_hand * c.unit_cost) AS delta FROM stock_ledger l JOIN skus c ON c.code = l.sku
         WHERE l.at < $2 GROUP BY l.at),
      opening AS (SELECT coalesce(sum(delta), 0) AS v FROM steps WHERE at < $1),
      inside AS (
        SELECT at, (SELECT v FROM opening) + sum(delta) OVER (ORDER BY at) AS value,
               lead(at, 1, $2::timestamptz) OVER (ORDER BY at) AS until
          FROM steps WHERE at >= $1)
-     SELECT (SELECT coalesce(sum(-l.d_on_hand * c.unit_cost), 0) FROM stock_ledger l JOIN cost c ON c.code = l.sku
+     SELECT (SELECT coalesce(sum(-l.d_on_hand * c.unit_cost), 0) FROM stock_ledger l JOIN skus c ON c.code = l.sku
               WHERE l.kind = 'shipment' AND l.at >= $1 AND l.at < $2) AS cogs,
             (coalesce((SELECT sum(value * extract(epoch FROM until - at)) FROM inside), 0)
               + (SELECT v FROM opening) * extract(epoch FROM coalesce((SELECT min(at) FROM inside), $2::timestamptz)

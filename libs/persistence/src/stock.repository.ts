@@ -1,3 +1,4 @@
+import type { Queryable } from './query';
 /**
  * The one way stock moves: ledger entries appended and the levels updated by the same deltas, in one
  * transaction. Entries are keyed: an entry whose key exists is skipped together with its level change, so a
@@ -54,8 +55,6 @@ export interface StockLevel {
 export class StockUnavailableError extends Error {
   override name = 'StockUnavailableError';
 }
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 const CHECK_VIOLATION = '23514';
 

@@ -1,7 +1,5 @@
 /** The transfers row as the API's routes and the transfer activities read it. */
-import { queryRows } from './query';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
+import { queryRows, type Queryable } from './query';
 
 export interface TransferRow {
   workflow_id: string;
@@ -32,3 +30,10 @@ export async function findTransfer(
   );
   return row ?? null;
 }
+
+/**
+ * A transfer receipt's ledger key (and arrival key): the activity posts under it and the receipts route looks a
+ * retried receipt up by it, so both must spell it the same.
+ */
+export const transferReceiptKey = (workflowId: string, runId: string, receiptKey: string) =>
+  `transfer:${workflowId}@${runId}:receipt:${receiptKey}`;

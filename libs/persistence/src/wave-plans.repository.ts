@@ -1,7 +1,5 @@
 /** Wave plans, waves and their orders as the API's routes and the wave-plan activities read them. */
-import { queryRows } from './query';
-
-type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
+import { queryRows, type Queryable } from './query';
 
 export interface WavePlanRow {
   plan_id: string;

@@ -3,9 +3,13 @@
  * are POSTed to and the secret that signs them. One set of fields and one rule for every partner kind: the http
  * adapter needs both, the others have neither, and the simulated partner exists for demos and tests only.
  */
+import { randomUUID } from 'node:crypto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 import type { FieldError } from '@peakstock/domain';
+import { insertAudit } from '@peakstock/persistence';
+import type { AuthUser } from '../auth/auth-user';
+import { redactUrl } from '../master-data/master-data.service';
 
 export class PartnerEndpointDto {
   @ApiPropertyOptional({ description: 'http adapter: where requests are POSTed' })
@@ -46,4 +50,48 @@ export function partnerEndpointErrors(
       reason: `the simulated ${opts.partner} exists for demos and tests, not production`,
     });
   return errors;
+}
+
+/** The stored endpoint columns every partner row has. */
+export interface PartnerEndpointRow {
+  url: string | null;
+  secret: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The endpoint as readers see it: the URL whole only for admins (it may carry a credential), the secret never. */
+export function endpointView(r: PartnerEndpointRow, fullUrl: boolean) {
+  return {
+    url: r.url === null ? null : fullUrl ? r.url : redactUrl(r.url),
+    hasSecret: r.secret !== null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/**
+ * Audits a partner's creation or replacement. The audit log is read by ops: the URL goes in redacted, the
+ * secret not at all.
+ */
+export async function auditPartnerPut(
+  tx: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  p: {
+    partner: 'supplier' | 'courier';
+    code: string;
+    created: boolean;
+    item: { url: string | null };
+    by: AuthUser;
+    at: string;
+  },
+): Promise<void> {
+  const verb = p.created ? 'created' : 'updated';
+  await insertAudit(tx, {
+    at: p.at,
+    actor: { kind: 'user', id: p.by.id, name: p.by.name, role: p.by.role },
+    action: `${p.partner}.${verb}`,
+    target: { kind: p.partner, id: p.code },
+    data: { ...p.item, url: p.item.url === null ? null : redactUrl(p.item.url) },
+    idempotencyKey: `${p.partner}.${verb}:${p.code}:${randomUUID()}`,
+  });
 }

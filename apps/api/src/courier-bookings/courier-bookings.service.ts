@@ -11,7 +11,7 @@ import {
   DomainError,
   ErrorCodes,
   type FieldError,
-  localDayIndex,
+  localDate,
   notFound,
   parseInstant,
   validationFailed,
@@ -55,8 +55,7 @@ export class CourierBookingsService {
   /** Starts (or joins) the booking for this warehouse and window (or sale event). */
   async start(dto: CreateCourierBookingDto, user: AuthUser): Promise<{ workflowId: string }> {
     const errors: FieldError[] = [];
-    const [noWarehouse, events, zones] = await Promise.all([
-      this.lookup.missingWarehouses([dto.warehouse]),
+    const [events, zones] = await Promise.all([
       dto.saleEvent
         ? queryRows<{ code: string }>(this.db, 'SELECT code FROM sale_events WHERE code = $1', [
             dto.saleEvent,
@@ -66,7 +65,7 @@ export class CourierBookingsService {
         dto.warehouse,
       ]),
     ]);
-    if (noWarehouse.length) errors.push({ field: 'warehouse', reason: 'unknown warehouse' });
+    if (!zones.length) errors.push({ field: 'warehouse', reason: 'unknown warehouse' });
     if (!events.length) errors.push({ field: 'saleEvent', reason: 'unknown sale event' });
     const fromMs = parseInstant(dto.from);
     const toMs = parseInstant(dto.to);
@@ -77,7 +76,6 @@ export class CourierBookingsService {
       errors.push({ field: 'to', reason: 'the window has ended (business time)' });
     if (errors.length) throw validationFailed(errors);
     const zone = { timeZone: zones[0]!.timezone };
-    const day = (ms: number) => new Date(localDayIndex(zone, ms) * DAY_MS).toISOString().slice(0, 10);
     const input: CourierBookingInput = {
       warehouse: dto.warehouse,
       fromMs,
@@ -86,7 +84,7 @@ export class CourierBookingsService {
       clock: await this.clock.current(),
       startedBy: { kind: 'user', id: user.id, name: user.name },
     };
-    const window = dto.saleEvent ?? `${day(fromMs)}_${day(toMs - 1)}`;
+    const window = dto.saleEvent ?? `${localDate(zone, fromMs)}_${localDate(zone, toMs - 1)}`;
     return this.temporal.start(
       'courier_booking',
       workflowTypes.courierBooking,

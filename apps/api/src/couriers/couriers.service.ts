@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@peakstock/config';
 import { notFound, validationFailed, type FieldError } from '@peakstock/domain';
-import { insertAudit, queryRows } from '@peakstock/persistence';
+import { queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
-import { partnerEndpointErrors } from '../common/partner-endpoint';
+import { auditPartnerPut, endpointView, partnerEndpointErrors } from '../common/partner-endpoint';
 import { businessNowIso } from '../master-data/business-time';
 import { missing } from '../master-data/master-data.lookup';
-import { checkCode, redactUrl, type PutResult } from '../master-data/master-data.service';
+import { checkCode, type PutResult } from '../master-data/master-data.service';
 import type { CourierView, PutCourierDto } from './couriers.dto';
 
 interface CourierRow {
@@ -35,10 +34,7 @@ const view = (r: CourierRow, fullUrl: boolean): CourierView => ({
   pricePerParcel: Number(r.price_per_parcel),
   cutoff: r.cutoff,
   adapter: r.adapter,
-  url: r.url === null ? null : fullUrl ? r.url : redactUrl(r.url),
-  hasSecret: r.secret !== null,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
+  ...endpointView(r, fullUrl),
 });
 
 /** Couriers (master data). A courier's secret is stored and never returned, logged or audited. */
@@ -89,16 +85,7 @@ export class CouriersService {
         ],
       );
       const item = view(row!, true);
-      const verb = row!.created ? 'created' : 'updated';
-      // The audit log is read by ops: the URL goes in redacted, the secret not at all.
-      await insertAudit(tx, {
-        at,
-        actor: { kind: 'user', id: by.id, name: by.name, role: by.role },
-        action: `courier.${verb}`,
-        target: { kind: 'courier', id: code },
-        data: { ...item, url: item.url === null ? null : redactUrl(item.url) },
-        idempotencyKey: `courier.${verb}:${code}:${randomUUID()}`,
-      });
+      await auditPartnerPut(tx, { partner: 'courier', code, created: row!.created === true, item, by, at });
       return { created: row!.created === true, item };
     });
   }

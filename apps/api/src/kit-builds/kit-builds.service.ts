@@ -19,6 +19,7 @@ import {
 import {
   findKitBuild,
   insertAudit,
+  kitBatchKey,
   kitBuildSuggestion,
   type KitBuildRow,
   queryRows,
@@ -108,7 +109,7 @@ export class KitBuildsService {
     const repeat = await queryRows<{ n: number }>(
       this.db,
       'SELECT 1 AS n FROM stock_ledger WHERE idempotency_key = $1',
-      [`kit-build:${id}@${row.run_id}:batch:${dto.idempotencyKey}:${row.kit_sku}`],
+      [`${kitBatchKey(id, row.run_id, dto.idempotencyKey)}:${row.kit_sku}`],
     );
     if (!repeat.length && dto.packed > left)
       throw validationFailed([{ field: 'packed', reason: `exceeds the ${left} kits still to pack` }]);

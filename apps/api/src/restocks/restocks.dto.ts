@@ -1,10 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { RESTOCK_URGENCIES, type RestockUrgency } from '@peakstock/contracts';
-import { CODE, CODE_REASON, KEY, KEY_REASON } from '../master-data/master-data.dto';
-
-/** ISO 8601 with a time and an offset (Z or ±hh:mm). */
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+import { CODE, CODE_REASON, INSTANT, INSTANT_REASON, KEY, KEY_REASON } from '../master-data/master-data.dto';
 
 export class CreateRestockDto {
   @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
@@ -34,7 +31,7 @@ export class SupplierConfirmationDto {
   @Max(10_000_000)
   qty!: number;
   @ApiProperty({ description: 'business instant of the delivery, ISO 8601 with an offset' })
-  @Matches(INSTANT, { message: '$property must be an ISO 8601 instant with an offset' })
+  @Matches(INSTANT, INSTANT_REASON)
   eta!: string;
   @ApiProperty() @Matches(KEY, KEY_REASON) idempotencyKey!: string;
 }

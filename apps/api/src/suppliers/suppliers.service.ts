@@ -6,10 +6,10 @@ import { notFound, validationFailed, type FieldError } from '@peakstock/domain';
 import { insertAudit, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
-import { partnerEndpointErrors } from '../common/partner-endpoint';
+import { auditPartnerPut, endpointView, partnerEndpointErrors } from '../common/partner-endpoint';
 import { businessNowIso } from '../master-data/business-time';
 import { missing } from '../master-data/master-data.lookup';
-import { checkCode, redactUrl, type PutResult } from '../master-data/master-data.service';
+import { checkCode, type PutResult } from '../master-data/master-data.service';
 import type { PutRestockBudgetDto, PutSupplierDto, RestockBudgetView, SupplierView } from './suppliers.dto';
 
 interface SupplierRow {
@@ -32,10 +32,7 @@ const view = (r: SupplierRow, skus: SupplierView['skus'], fullUrl: boolean): Sup
   leadTimeHours: Number(r.lead_time_hours),
   unitsPerDay: r.units_per_day,
   adapter: r.adapter,
-  url: r.url === null ? null : fullUrl ? r.url : redactUrl(r.url),
-  hasSecret: r.secret !== null,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
+  ...endpointView(r, fullUrl),
 });
 
 /**
@@ -109,15 +106,13 @@ export class SuppliersService {
         );
         const skus = dto.skus.map((s) => ({ sku: s.sku, unitCost: s.unitCost ?? null }));
         const item = view(row!, skus, true);
-        const verb = row!.created ? 'created' : 'updated';
-        // The audit log is read by ops: the URL goes in redacted, the secret not at all.
-        await insertAudit(tx, {
+        await auditPartnerPut(tx, {
+          partner: 'supplier',
+          code,
+          created: row!.created === true,
+          item,
+          by,
           at,
-          actor: { kind: 'user', id: by.id, name: by.name, role: by.role },
-          action: `supplier.${verb}`,
-          target: { kind: 'supplier', id: code },
-          data: { ...item, url: item.url === null ? null : redactUrl(item.url) },
-          idempotencyKey: `supplier.${verb}:${code}:${randomUUID()}`,
         });
         return { created: row!.created === true, item };
       });

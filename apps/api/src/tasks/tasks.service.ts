@@ -149,7 +149,8 @@ export class TasksService {
 
   /**
    * Runs a Temporal update with a validator and maps its outcomes to the API's answers: refused by the
-   * validator → 409 (422 when the workflow calls it VALIDATION), no worker in time → 503, finished → 409.
+   * validator → 409 (422 when the workflow calls it VALIDATION; IDEMPOTENCY_CONFLICT keeps its code), no worker in
+   * time → 503, finished → 409.
    * Nothing reaches the history on a refusal. `arg.notAfterMs` must be the caller's deadline.
    */
   async executeUpdate<R, A extends { notAfterMs: number }>(
@@ -171,6 +172,8 @@ export class TasksService {
         if (cause?.type === 'DEADLINE_PASSED') throw workerUnavailable();
         if (cause?.type === 'VALIDATION')
           throw new DomainError(ErrorCodes.VALIDATION_FAILED, cause.message ?? 'refused');
+        if (cause?.type === 'IDEMPOTENCY_CONFLICT')
+          throw new DomainError(ErrorCodes.IDEMPOTENCY_CONFLICT, cause.message ?? 'refused');
         throw new DomainError(ErrorCodes.INVALID_STATE, cause?.message ?? 'refused');
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw workerUnavailable();

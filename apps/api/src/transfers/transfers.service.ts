@@ -10,7 +10,7 @@ import {
   workflowTypes,
 } from '@peakstock/contracts';
 import { DomainError, ErrorCodes, notFound, validationFailed, type FieldError } from '@peakstock/domain';
-import { findTransfer, queryRows, type TransferRow } from '@peakstock/persistence';
+import { findTransfer, queryRows, transferReceiptKey, type TransferRow } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
@@ -107,7 +107,7 @@ export class TransfersService {
     const repeat = await queryRows<{ n: number }>(
       this.db,
       'SELECT 1 AS n FROM stock_ledger WHERE idempotency_key = $1',
-      [`transfer:${id}@${row.run_id}:receipt:${dto.idempotencyKey}`],
+      [transferReceiptKey(id, row.run_id, dto.idempotencyKey)],
     );
     if (!repeat.length && dto.qty > outstanding)
       throw validationFailed([{ field: 'qty', reason: `exceeds the ${outstanding} units still in transit` }]);

@@ -60,6 +60,16 @@ export function localDayIndex(zone: ZoneSpec, ms: number): number {
   return Math.floor((ms + zoneOffsetMs(zone, ms)) / DAY_MS);
 }
 
+/** A local day index as its calendar date, "YYYY-MM-DD". */
+export function dateOfDayIndex(dayIndex: number): string {
+  return new Date(dayIndex * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The calendar date ("YYYY-MM-DD") of an instant in the zone: the key of a local day (bookings, hand-overs). */
+export function localDate(zone: ZoneSpec, ms: number): string {
+  return dateOfDayIndex(localDayIndex(zone, ms));
+}
+
 /** Every instant of a daily local "HH:MM" cut-off from the local day before `fromMs` to the day after `toMs`, ascending. */
 export function cutoffInstants(zone: ZoneSpec, cutoff: string, fromMs: number, toMs: number): number[] {
   const minutes = parseHhMm(cutoff, 'cutoff');
