@@ -1,8 +1,9 @@
-import type { Queryable } from './query';
 /**
  * The outbox (API.md): a database change that must start or signal a workflow writes a row here in the same
  * transaction; a relay delivers it after commit. A crash between the two loses nothing and doubles nothing.
  */
+import type { Queryable } from './query';
+
 export type OutboxMessage =
   | { kind: 'start'; workflowType: string; workflowId: string; args: unknown[]; taskQueue?: string }
   /** `dedupeKey` travels in the signal so the workflow can drop a redelivery. */

@@ -1,4 +1,3 @@
-import type { Queryable } from './query';
 /**
  * The one way stock moves: ledger entries appended and the levels updated by the same deltas, in one
  * transaction. Entries are keyed: an entry whose key exists is skipped together with its level change, so a
@@ -6,6 +5,8 @@ import type { Queryable } from './query';
  * (two multi-line orders) wait for each other instead of deadlocking. The database refuses any result with a
  * negative bucket or negative available stock; that surfaces as StockUnavailableError.
  */
+import { queryRows, type Queryable } from './query';
+
 export type LedgerKind =
   | 'opening'
   | 'receipt'
@@ -151,19 +152,26 @@ export async function applyLedger(
     const p = (j: number) => `$${i * 7 + j + 1}`;
     return `(${p(0)}::text, ${p(1)}::text, ${p(2)}::int, ${p(3)}::int, ${p(4)}::int, ${p(5)}::int, ${p(6)}::int)`;
   });
+  let updated: unknown[];
   try {
-    await tx.query(
+    updated = await queryRows(
+      tx,
       `UPDATE stock_levels l SET on_hand = l.on_hand + d.on_hand, reserved = l.reserved + d.reserved,
               locked = l.locked + d.locked, inbound = l.inbound + d.inbound, on_order = l.on_order + d.on_order,
               updated_at = now()
          FROM (VALUES ${levelRows.join(', ')}) AS d(warehouse, sku, on_hand, reserved, locked, inbound, on_order)
-        WHERE l.warehouse = d.warehouse AND l.sku = d.sku`,
+        WHERE l.warehouse = d.warehouse AND l.sku = d.sku
+       RETURNING 1`,
       levelParams,
     );
   } catch (err) {
     if (isCheckViolation(err)) throw new StockUnavailableError('the movement would leave stock below zero');
     throw err;
   }
+  // A caller that promised the rows (rowsLocked) but lacked one would leave a ledger entry without its level
+  // change: ledger and levels would disagree in silence. The transaction fails instead.
+  if (updated.length !== positions.length)
+    throw new Error(`applyLedger: ${positions.length - updated.length} stock level row(s) missing`);
   return fresh.size;
 }
 

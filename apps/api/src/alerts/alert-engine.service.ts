@@ -32,6 +32,7 @@ import {
   DomainError,
   ErrorCodes,
   evaluateAlert,
+  kitAvailability,
   nextAlertState,
   observeCartAdds,
   observeOrderAttempt,
@@ -81,6 +82,22 @@ const SUPPLY_ACTIONS: readonly AlertAction[] = [
   'kit_build_suggestion',
 ];
 const AT_FLOOR: readonly AlertReason[] = ['at_stop_sell_floor', 'below_static_critical_threshold'];
+
+/**
+ * Where a stop-sell hold belongs for this evaluation: none unless the policy stops selling at this level and
+ * the numbers reached the floor; a network alert holds at every warehouse of the SKU. The pass's cheap path
+ * (isEventful) and the hold itself (stopSell) ask the same question here.
+ */
+function stopSellTargets(
+  sc: SkuContext,
+  w: string,
+  level: OpenAlertLevel,
+  evaluation: AlertEvaluation,
+): string[] {
+  if (!(sc.policy.actions[level] ?? []).includes('stop_sell')) return [];
+  if (!evaluation.reasons.some((r) => AT_FLOOR.includes(r))) return [];
+  return w === NETWORK ? [...sc.levels.keys()] : [w];
+}
 /** Business minutes a person has to answer a presale or kit-build suggestion before it escalates or expires. */
 const SUGGESTION_SLA_MINUTES = 30;
 
@@ -509,13 +526,12 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         const places = new Set(
           partLevels.filter((l) => mine.some((p) => p.component_sku === l.sku)).map((l) => l.warehouse),
         );
+        const bom = mine.map((p) => ({ sku: p.component_sku, qty: p.qty }));
         for (const w of places) {
-          let n = Number.POSITIVE_INFINITY;
-          for (const p of mine) {
-            const l = partLevels.find((x) => x.warehouse === w && x.sku === p.component_sku);
-            n = Math.min(n, Math.floor((l?.available ?? 0) / p.qty));
-          }
-          kitBuildable.set(w, Number.isFinite(n) ? n : 0);
+          const here = Object.fromEntries(
+            partLevels.filter((l) => l.warehouse === w).map((l) => [l.sku, l.available]),
+          );
+          kitBuildable.set(w, kitAvailability(bom, here, 0).buildable);
         }
       }
       out.set(sku, {
@@ -712,10 +728,9 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     if (supply) return true;
     const next = transition.alert;
     if (!next || next.status !== 'open') return false;
-    if (!(sc.policy.actions[next.level] ?? []).includes('stop_sell')) return false;
-    if (!evaluation.reasons.some((r) => AT_FLOOR.includes(r))) return false;
-    const targets = w === NETWORK ? [...sc.levels.keys()] : [w];
-    return targets.some((t) => (sc.levels.get(t)?.available ?? 0) > 0 && !(sc.held.get(t) ?? 0));
+    return stopSellTargets(sc, w, next.level, evaluation).some(
+      (t) => (sc.levels.get(t)?.available ?? 0) > 0 && !(sc.held.get(t) ?? 0),
+    );
   }
 
   /** Forecast and evaluation of every warehouse series of the SKU and of its network series. */
@@ -1123,11 +1138,9 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
     evaluation: AlertEvaluation,
     at: string,
   ): Promise<Record<string, unknown>[]> {
-    if (!(sc.policy.actions[alert.level] ?? []).includes('stop_sell')) return [];
-    const atFloor: AlertReason[] = ['at_stop_sell_floor', 'below_static_critical_threshold'];
-    if (!evaluation.reasons.some((r) => atFloor.includes(r))) return [];
+    const targets = stopSellTargets(sc, w, alert.level, evaluation);
+    if (!targets.length) return [];
     const out: Record<string, unknown>[] = [];
-    const targets = w === NETWORK ? [...sc.levels.keys()] : [w];
     // Once per alert and warehouse; and a hold that ops released while this alert was open stays released
     // (whichever alert of the SKU, warehouse or network, placed it).
     const before = await queryRows<{ warehouse: string }>(

@@ -4,6 +4,7 @@
  * starts what is decided. Every decision carries the numbers it was made from, for the alert and the audit.
  */
 import { finiteOr, MINUTE_MS, nonNegative } from '../forecast/num';
+import { rankTransferSources } from '../planning/transfer-sources';
 import type { AlertAction } from './policy';
 
 export interface WarehousePicture {
@@ -73,14 +74,6 @@ export function warehouseNeed(w: Pick<WarehousePicture, 'available' | 'forecastU
   return units(nonNegative(k) * nonNegative(w.forecastUnits) - nonNegative(w.available));
 }
 
-/** Units a warehouse holds beyond k × its own forecast: what it can give away without becoming short itself. */
-export function warehouseSurplus(
-  w: Pick<WarehousePicture, 'available' | 'forecastUnits'>,
-  k: number,
-): number {
-  return Math.max(0, Math.floor(nonNegative(w.available) - nonNegative(k) * nonNegative(w.forecastUnits)));
-}
-
 /**
  * The supply decisions for one alert level:
  * - **transfer** when the alert's warehouse is short while another warehouse has surplus beyond its own forecast
@@ -104,24 +97,20 @@ export function decideSupply(p: SupplyPicture): SupplyDecision[] {
   const need = target ? warehouseNeed(target, k) : networkShortfall;
 
   if (target && need > 0 && !networkShort && allowed.has('transfer')) {
-    const sources = p.warehouses
-      .filter((w) => w.warehouse !== target.warehouse && w.transitHoursToTarget !== null)
-      .map((w) => ({ w, surplus: warehouseSurplus(w, k) }))
-      .filter((s) => s.surplus > 0)
-      .sort(
-        (a, b) =>
-          a.w.transitHoursToTarget! - b.w.transitHoursToTarget! ||
-          b.surplus - a.surplus ||
-          (a.w.warehouse < b.w.warehouse ? -1 : 1),
-      );
-    const best = sources[0];
+    // The same ranking the transfer workflow uses to choose its source (nearest, then the largest surplus).
+    const best = rankTransferSources({
+      toWarehouse: target.warehouse,
+      qty: need,
+      k,
+      candidates: p.warehouses.map((w) => ({ ...w, transitHours: w.transitHoursToTarget })),
+    }).ranked[0];
     if (best)
       decisions.push({
         action: 'transfer',
         toWarehouse: target.warehouse,
-        fromWarehouse: best.w.warehouse,
-        qty: Math.min(need, best.surplus),
-        transitHours: best.w.transitHoursToTarget!,
+        fromWarehouse: best.warehouse,
+        qty: best.offer,
+        transitHours: best.transitHours,
         need,
         sourceSurplus: best.surplus,
       });
