@@ -310,6 +310,7 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     for (const [body, field] of cases) {
       const res = await api.call('POST', '/v1/courier-bookings', { token: manager, body });
       expect({ body, status: res.status }).toEqual({ body, status: 422 });
+      expect(res.body.errors.length).toBeGreaterThan(0);
       for (const e of res.body.errors) expect(e).toMatchObject({ field });
     }
     expect((await api.call('GET', '/v1/courier-bookings/courier-booking%3ANOPE')).status).toBe(404);

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { verifyLedger } from '@peakstock/persistence';
 import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
 import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
+import { rowCounts } from '../support/counts';
 import { keepHistory } from '../support/histories';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually, startTestWorker, temporalEnv } from '../support/worker';
@@ -17,6 +18,7 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
   let worker: INestApplicationContext;
   const taskQueue = `kit-build-${randomBytes(4).toString('hex')}`;
   const lead = {} as Record<'HZ1' | 'GZ1', string>;
+  const leadId = {} as Record<'HZ1' | 'GZ1', string>;
   let manager: string;
   let ops: string;
   let viewer: string;
@@ -58,15 +60,16 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
         ],
       },
     });
-    for (const w of ['HZ1', 'GZ1'] as const)
-      lead[w] = (
-        await createUser(api, {
-          name: `Lead ${w}`,
-          role: 'warehouse_lead',
-          warehouses: [w],
-          email: `lead-${w.toLowerCase()}@example.com`,
-        })
-      ).token;
+    for (const w of ['HZ1', 'GZ1'] as const) {
+      const user = await createUser(api, {
+        name: `Lead ${w}`,
+        role: 'warehouse_lead',
+        warehouses: [w],
+        email: `lead-${w.toLowerCase()}@example.com`,
+      });
+      lead[w] = user.token;
+      leadId[w] = user.id;
+    }
     manager = (await createUser(api, { name: 'Supply', role: 'supply_manager' })).token;
     ops = (await createUser(api, { name: 'Ops', role: 'ops' })).token;
     viewer = (await createUser(api, { name: 'Viewer', role: 'viewer' })).token;
@@ -82,11 +85,12 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
       body: { warehouse, sku, qty, reason: 'opening', idempotencyKey: key('adj') },
     });
   const level = async (warehouse: string, sku: string) =>
-    ((await api.call('GET', `/v1/stock?sku=${sku}&warehouse=${warehouse}`)).body.items[0] ?? {
-      onHand: 0,
-      locked: 0,
-      available: 0,
-    }) as { onHand: number; locked: number; available: number };
+    // No row reads as undefined, never as zeros: a check of `locked: 0` must not pass on a position never written.
+    (await api.call('GET', `/v1/stock?sku=${sku}&warehouse=${warehouse}`)).body.items[0] as {
+      onHand: number;
+      locked: number;
+      available: number;
+    };
   const route = (id: string, action = '') =>
     `/v1/kit-builds/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
   const progressOf = (id: string) =>
@@ -227,7 +231,7 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
       (rows) => rows.length > 0,
     );
     expect(notices).toEqual([
-      { key: expect.stringMatching(/^kit-build:BOX2:GZ1@.+:behind$/), recipient: expect.any(String) },
+      { key: expect.stringMatching(/^kit-build:BOX2:GZ1@.+:behind$/), recipient: `user:${leadId.GZ1}` },
     ]);
     const done = await eventually(
       () => progressOf(id),
@@ -327,6 +331,7 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
       (p) => Boolean(p?.workflowId),
     );
     expect(transfer.startedBy).toMatchObject({ kind: 'system', id });
+    expect(transfer.data.requested).toBe(7);
     expect(await level('HZ1', 'MASK')).toMatchObject({ locked: 0, available: 3 });
     expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
     await keepHistory(api.app.get(TemporalService).client, id, 'kit-build-short-sourced');
@@ -370,7 +375,14 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
   });
 
   it('refuses bad input naming the field, unknown builds with 404, and writes nothing', async () => {
-    const ledgerBefore = await api.app.get(DataSource).query('SELECT count(*)::int AS n FROM stock_ledger');
+    // The kit's rows only: the transfer the earlier test started for masks runs on and writes its own.
+    const tables = [
+      `stock_ledger WHERE sku IN ('BOX', 'LIP', 'MASK', 'BAG')`,
+      'kit_builds',
+      `workflow_projections WHERE workflow_id LIKE 'kit-build:%'`,
+      `tasks WHERE workflow_id LIKE 'kit-build:%'`,
+    ];
+    const before = await rowCounts(api.app.get(DataSource), tables);
     const due = await businessIn(60);
     const cases: [Record<string, unknown>, string][] = [
       [{ kitSku: 'NOPE', warehouse: 'HZ1', qty: 1, dueBy: due }, 'kitSku'],
@@ -394,8 +406,7 @@ describe('pre-packed kit build: lock components, pack in batches, close at the d
         .status,
     ).toBe(404);
     expect((await api.call('GET', route('kit-build:NOPE:HZ1'))).status).toBe(404);
-    expect(await api.app.get(DataSource).query('SELECT count(*)::int AS n FROM stock_ledger')).toEqual(
-      ledgerBefore,
-    );
+    // No workflow was started either: a started build would lock stock later, in its own time.
+    expect(await rowCounts(api.app.get(DataSource), tables)).toEqual(before);
   });
 });

@@ -9,6 +9,7 @@ import { ClockService } from '../../apps/api/src/clock/clock.service';
 import { TemporalService } from '../../apps/api/src/temporal/temporal.service';
 import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { rowCounts } from '../support/counts';
 import { keepHistory } from '../support/histories';
 import { eventually, startTestWorker, temporalEnv } from '../support/worker';
 
@@ -633,6 +634,8 @@ describe('urgent factory restock (real dev server, real PostgreSQL)', () => {
   });
 
   it('refuses bad requests with the field named, unknown restocks with 404, and writes nothing', async () => {
+    const tables = ['workflow_projections', 'purchase_orders', 'outbox', 'stock_ledger', 'tasks'];
+    const before = await rowCounts(api.app.get(DataSource), tables);
     const bad = async (body: Record<string, unknown>) =>
       api.call('POST', '/v1/restocks', {
         token: u.ops.token,
@@ -664,9 +667,6 @@ describe('urgent factory restock (real dev server, real PostgreSQL)', () => {
       (await api.call('POST', path(unknown, '/decision'), { token: u.sm.token, body: { approve: true } }))
         .status,
     ).toBe(404);
-    const runs = await api.app
-      .get(DataSource)
-      .query(`SELECT count(*)::int AS n FROM workflow_projections WHERE workflow_id = $1`, [unknown]);
-    expect(runs[0].n).toBe(0);
+    expect(await rowCounts(api.app.get(DataSource), tables)).toEqual(before);
   });
 });

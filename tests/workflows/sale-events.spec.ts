@@ -284,6 +284,7 @@ describe('sale event: the plan on its timeline, before, during and after, to the
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain('endsAt');
     expect((await api.call('GET', '/v1/sale-events/BAD')).status).toBe(404);
+    expect((await api.call('GET', '/v1/workflows/sale-event%3ABAD')).status).toBe(404);
     expect((await api.call('GET', '/v1/sale-events/NOPE/report')).status).toBe(404);
   });
 });

@@ -245,6 +245,7 @@ describe('cross-warehouse transfer: source lead approves, dispatches, destinatio
         : [],
     );
     // BJ1's task: reminded, then escalated to ops, before the restock took over.
+    expect(activities.lastIndexOf('remindTask')).toBeGreaterThan(-1);
     expect(activities.lastIndexOf('remindTask')).toBeLessThan(activities.lastIndexOf('escalateTask'));
     expect(activities.lastIndexOf('escalateTask')).toBeLessThan(activities.indexOf('escalateToRestock'));
     const [rejected] = await api.app

@@ -32,6 +32,7 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
   let worker: INestApplicationContext;
   const taskQueue = `waves-${randomBytes(4).toString('hex')}`;
   let lead: string;
+  let leadId: string;
   let otherLead: string;
   let manager: string;
   let douyin: string;
@@ -76,14 +77,14 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
         body: { warehouse: 'HZ1', sku, qty: 100, reason: 'opening', idempotencyKey: `open-${sku}` },
       });
     }
-    lead = (
-      await createUser(api, {
-        name: 'Lead HZ1',
-        role: 'warehouse_lead',
-        warehouses: ['HZ1'],
-        email: 'lead-hz1@example.com',
-      })
-    ).token;
+    const leadUser = await createUser(api, {
+      name: 'Lead HZ1',
+      role: 'warehouse_lead',
+      warehouses: ['HZ1'],
+      email: 'lead-hz1@example.com',
+    });
+    lead = leadUser.token;
+    leadId = leadUser.id;
     otherLead = (await createUser(api, { name: 'Lead GZ1', role: 'warehouse_lead', warehouses: ['GZ1'] }))
       .token;
     manager = (await createUser(api, { name: 'Supply', role: 'supply_manager' })).token;
@@ -279,13 +280,16 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
       () =>
         api.app
           .get(DataSource)
-          .query(`SELECT notification_key FROM notification_log WHERE kind = 'workflow.late'`) as Promise<
-          { notification_key: string }[]
-        >,
+          .query(
+            `SELECT notification_key, recipient FROM notification_log WHERE kind = 'workflow.late'`,
+          ) as Promise<{ notification_key: string; recipient: string }[]>,
       (rows) => rows.length > 0,
     );
     expect(notices).toEqual([
-      { notification_key: expect.stringMatching(/^wave-plan:HZ1@.+:wave-\d+:late$/) },
+      {
+        notification_key: expect.stringMatching(/^wave-plan:HZ1@.+:wave-\d+:late$/),
+        recipient: `user:${leadId}`,
+      },
     ]);
 
     // An order placed now is not in this plan: it rolls into the next cycle once this one's waves are done.
@@ -336,6 +340,7 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
     for (const [body, field] of cases) {
       const res = await api.call('POST', '/v1/wave-plans', { token: manager, body });
       expect({ body, status: res.status }).toEqual({ body, status: 422 });
+      expect(res.body.errors.length).toBeGreaterThan(0);
       for (const e of res.body.errors) expect(e).toMatchObject({ field });
     }
     expect(
