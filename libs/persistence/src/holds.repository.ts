@@ -57,13 +57,24 @@ export const holdView = (r: HoldRow): StockHold => ({
 export async function placeStopSellHold(
   tx: Queryable,
   input: { warehouse: string; sku: string; qty: number; alertId: string | null; at: string; actor: string },
-): Promise<{ hold: StockHold; created: boolean }> {
+): Promise<{ hold: StockHold | null; created: boolean }> {
+  // The caller's figure was read earlier; orders may have taken some of it since. The hold takes what is still
+  // available, read under the level's row lock, so it never fails the evaluation that placed it (a spike is
+  // exactly when both happen at once).
+  const [level] = await queryRows<{ available: number }>(
+    tx,
+    `SELECT (on_hand - reserved - locked)::int AS available FROM stock_levels WHERE warehouse = $1 AND sku = $2
+       FOR UPDATE`,
+    [input.warehouse, input.sku],
+  );
+  const qty = Math.min(input.qty, level?.available ?? 0);
+  if (qty <= 0) return { hold: null, created: false };
   const inserted = await queryRows<HoldRow>(
     tx,
     `INSERT INTO stock_holds (warehouse, sku, qty, reason, alert_id, status, created_at)
      VALUES ($1, $2, $3, 'stop_sell', $4, 'active', $5)
      ON CONFLICT (warehouse, sku) WHERE status = 'active' DO NOTHING RETURNING *`,
-    [input.warehouse, input.sku, input.qty, input.alertId, input.at],
+    [input.warehouse, input.sku, qty, input.alertId, input.at],
   );
   if (inserted[0]) {
     const hold = inserted[0];

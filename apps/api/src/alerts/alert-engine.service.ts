@@ -1162,7 +1162,7 @@ export class AlertEngine implements OnApplicationBootstrap, OnApplicationShutdow
         at,
         actor: alertId,
       });
-      if (!created) continue;
+      if (!created || !hold) continue;
       sc.held.set(target, hold.qty);
       out.push({ action: 'stop_sell', holdId: hold.id, warehouse: target, qty: hold.qty, at });
       await insertAudit(tx, {
