@@ -12,6 +12,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -154,18 +155,22 @@ export async function saleEventWorkflow(input: SaleEventInput): Promise<SaleEven
   // After the event: waves until the orders are out, bounded by the fulfilment horizon.
   const horizon = input.endsAtMs + FULFILMENT_DAYS * DAY;
   let open = await acts.openOrdersAt();
-  for (const warehouse of Object.keys(open)) {
-    const from = Math.max(time.nowMs(), input.endsAtMs);
-    const plan: WavePlanInput = {
-      warehouse,
-      fromMs: from,
-      toMs: from + WAVE_WINDOW_HOURS * HOUR,
-      cycle: 1,
-      clock: time.current,
-      startedBy,
-    };
-    await child('wave_plan', workflowTypes.wavePlan, workflowIds.wavePlan(warehouse), [plan]);
-  }
+  /** Wave planning for every warehouse with open orders: started, or found running. */
+  const planWaves = async (warehouses: string[]) => {
+    for (const warehouse of warehouses) {
+      const from = Math.max(time.nowMs(), input.endsAtMs);
+      const plan: WavePlanInput = {
+        warehouse,
+        fromMs: from,
+        toMs: from + WAVE_WINDOW_HOURS * HOUR,
+        cycle: 1,
+        clock: time.current,
+        startedBy,
+      };
+      await child('wave_plan', workflowTypes.wavePlan, workflowIds.wavePlan(warehouse), [plan]);
+    }
+  };
+  await planWaves(Object.keys(open));
   const left = () => Object.values(open).reduce((s, n) => s + n, 0);
   while (left() > 0 && time.nowMs() < horizon) {
     await progress.stage('fulfilment', {
@@ -174,6 +179,10 @@ export async function saleEventWorkflow(input: SaleEventInput): Promise<SaleEven
     });
     await time.sleepUntil(Math.min(horizon, time.nowMs() + CHECK_EVERY_MINUTES * MINUTE));
     open = await acts.openOrdersAt();
+    // A warehouse's wave planning ends when a window had nothing it could plan (e.g. no courier cut-off in it)
+    // even though orders are still open: it starts again for the next window rather than leave them unshipped.
+    if (patched('sale-event-replans-waves'))
+      await planWaves(Object.keys(open).filter((w) => (open[w] ?? 0) > 0));
   }
   // Leftover kits: the supply manager decides what goes back into components.
   const leftovers = await acts.leftoverKits({ code: input.code });

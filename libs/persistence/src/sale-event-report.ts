@@ -83,11 +83,13 @@ async function ordersOf(db: Queryable, w: Window) {
        FROM orders WHERE created_at >= $1 AND created_at < $2 AND channel = ANY($3)`,
     [w.from, w.to, w.channels],
   );
-  // A rejected attempt leaves demand events (one per line) and no order: one attempt per channel and external id.
+  // A rejected attempt leaves demand events (one per line): one attempt per channel and external id.
   const [r] = await queryRows<{ rejected: number }>(
     db,
-    `SELECT count(DISTINCT (channel, external_id))::int AS rejected FROM demand_events
-      WHERE NOT accepted AND at >= $1 AND at < $2 AND channel = ANY($3)`,
+    `SELECT count(DISTINCT (d.channel, d.external_id))::int AS rejected FROM demand_events d
+      WHERE NOT d.accepted AND d.at >= $1 AND d.at < $2 AND d.channel = ANY($3)
+        -- an oversold order (paid, nothing behind it) is an order, counted above, not a rejected attempt
+        AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.channel = d.channel AND o.external_id = d.external_id)`,
     [w.from, w.to, w.channels],
   );
   return {
