@@ -9,6 +9,7 @@ const BENCHMARKS = {
   reserve: () => import('../bench/reserve.mjs'),
   alerts: () => import('../bench/alerts.mjs'),
   planner: () => import('../bench/planner.mjs'),
+  replay: () => import('../bench/replay.mjs'),
 };
 
 const say = (l) => console.log(`[bench] ${l}`);

@@ -12,18 +12,15 @@
  * Exit 0 on success, 1 when the scenario or trace cannot be read (every problem printed with its file and
  * JSON path or CSV row), 2 on a usage error. Progress goes to stderr.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   evaluateOffline,
   type OfflinePolicyChoice,
   type OfflineResult,
   type OfflineSkuResult,
-  parseScenario,
-  parseTrace,
   type Scenario,
   type TraceEvents,
 } from '@peakstock/domain';
+import { loadScenarioFiles } from './scenario-files';
 
 const MINUTE_MS = 60_000;
 const USAGE =
@@ -58,30 +55,6 @@ function parseArgs(argv: string[]): Args | string {
   }
   if (file === undefined) return 'the scenario file is missing';
   return { file, policy, compare, json };
-}
-
-type Loaded = { ok: true; scenario: Scenario; events: TraceEvents } | { ok: false; errors: string[] };
-
-function load(file: string): Loaded {
-  let jsonText: string;
-  try {
-    jsonText = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { ok: false, errors: [`${file}: cannot read: ${(e as Error).message}`] };
-  }
-  const parsed = parseScenario(jsonText, file);
-  if (!parsed.ok) return { ok: false, errors: parsed.errors.map((e) => `${e.file}: ${e.path}: ${e.reason}`) };
-  const scenario = parsed.scenario;
-  const traceFile = path.join(path.dirname(file), scenario.trace.file);
-  let csvText: string;
-  try {
-    csvText = readFileSync(traceFile, 'utf8');
-  } catch (e) {
-    return { ok: false, errors: [`${traceFile}: cannot read: ${(e as Error).message}`] };
-  }
-  const trace = parseTrace(csvText, traceFile, scenario);
-  if (!trace.ok) return { ok: false, errors: trace.errors.map((e) => `${e.file}:${e.row}: ${e.reason}`) };
-  return { ok: true, scenario, events: trace.events };
 }
 
 function policyName(policy: OfflinePolicyChoice): string {
@@ -225,7 +198,7 @@ export function main(argv: string[]): number {
     console.error(USAGE);
     return 2;
   }
-  const loaded = load(args.file);
+  const loaded = loadScenarioFiles(args.file);
   if (!loaded.ok) {
     console.error(`${args.file}: cannot evaluate:`);
     for (const e of loaded.errors) console.error(`  ${e}`);

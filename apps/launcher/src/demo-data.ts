@@ -45,7 +45,7 @@ export function readScenario(file: string): Scenario {
 }
 
 /** The offset written in an ISO 8601 instant, in minutes (`+08:00` → 480). */
-function offsetMinutes(iso: string): number {
+export function offsetMinutes(iso: string): number {
   const m = /([+-])(\d{2}):(\d{2})$/.exec(iso);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
@@ -65,15 +65,45 @@ function kitsLast(s: Scenario): Scenario['skus'] {
   return out;
 }
 
+/**
+ * The scenario's sale event: its window runs from `startsAt` to the end of the last live session (an hour at
+ * least); `traceEndMinute` (when known) stretches it to the trace's last row.
+ */
+export function saleEventBody(s: Scenario, traceEndMinute: number | null, forecast?: Map<string, number>) {
+  const lastMinute = Math.max(60, traceEndMinute ?? 0, ...s.liveSessions.map((l) => l.endsAtMinute));
+  const offset = offsetMinutes(s.startsAt);
+  return {
+    name: s.description.slice(0, 200) || s.name,
+    startsAt: toIsoWithOffset(s.startsAtMs, offset),
+    endsAt: toIsoWithOffset(s.startsAtMs + lastMinute * 60_000, offset),
+    channels: s.channels.map((c) => c.code),
+    skus: s.skus.map((k) =>
+      forecast?.has(k.code) ? { sku: k.code, forecastUnits: forecast.get(k.code) } : { sku: k.code },
+    ),
+  };
+}
+
 /** The demo's per-order restock budget (money): larger orders wait for the supply manager. */
 const DEMO_RESTOCK_BUDGET = 20_000;
+
+/** Where a replay's simulated partners listen: suppliers and couriers get the `http` adapter pointed there. */
+export interface PartnerEndpoints {
+  url(kind: 'supplier' | 'courier', code: string): string;
+  secret: string;
+}
 
 export async function loadDemoMasterData(
   apiUrl: string,
   adminToken: string,
   s: Scenario,
   log: (l: string) => void,
+  opts: { partners?: PartnerEndpoints; saleEventRecord?: boolean; source?: string } = {},
 ): Promise<void> {
+  const { partners, saleEventRecord = true, source = 'demo' } = opts;
+  const adapter = (kind: 'supplier' | 'courier', code: string) =>
+    partners
+      ? { adapter: 'http', url: partners.url(kind, code), secret: partners.secret }
+      : { adapter: 'simulated' };
   const call = apiClient(apiUrl, adminToken);
   for (const r of s.regions)
     await call('PUT', `/v1/regions/${r.code}`, { name: r.name, remote: r.remote, lat: r.lat, lon: r.lon });
@@ -106,7 +136,7 @@ export async function loadDemoMasterData(
       skus: sup.skus.map((sku) => ({ sku })),
       leadTimeHours: sup.leadTimeHours,
       unitsPerDay: sup.unitsPerDay,
-      adapter: 'simulated',
+      ...adapter('supplier', sup.code),
     });
   await call('PUT', '/v1/settings/restock-budget', { perOrder: DEMO_RESTOCK_BUDGET });
   // Demo couriers confirm capacity by themselves (the simulated adapter), like the demo suppliers.
@@ -117,30 +147,22 @@ export async function loadDemoMasterData(
       parcelsPerDay: c.parcelsPerDay,
       pricePerParcel: c.pricePerParcel,
       cutoff: c.cutoff,
-      adapter: 'simulated',
+      ...adapter('courier', c.code),
     });
   for (const c of s.channels) await call('PUT', `/v1/channels/${c.code}`, { name: c.name });
-  const lastMinute = Math.max(60, ...s.liveSessions.map((l) => l.endsAtMinute));
-  const offset = offsetMinutes(s.startsAt);
-  await call('PUT', `/v1/sale-events/${s.name}`, {
-    name: s.description.slice(0, 200) || s.name,
-    startsAt: toIsoWithOffset(s.startsAtMs, offset),
-    endsAt: toIsoWithOffset(s.startsAtMs + lastMinute * 60_000, offset),
-    channels: s.channels.map((c) => c.code),
-    skus: s.skus.map((k) => ({ sku: k.code })),
-  });
+  if (saleEventRecord) await call('PUT', `/v1/sale-events/${s.name}`, saleEventBody(s, null));
   for (const st of s.stock) {
     if (st.onHand <= 0) continue;
     await call('POST', '/v1/stock/adjustments', {
       warehouse: st.warehouse,
       sku: st.sku,
       qty: st.onHand,
-      reason: `opening balance (demo scenario ${s.name})`,
-      idempotencyKey: `demo-opening:${s.name}:${st.warehouse}:${st.sku}`,
+      reason: `opening balance (${source} scenario ${s.name})`,
+      idempotencyKey: `${source}-opening:${s.name}:${st.warehouse}:${st.sku}`,
     });
   }
   log(
-    `demo data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.suppliers.length} simulated suppliers, ${s.couriers.length} simulated couriers, ${s.channels.length} channels, sale event ${s.name}`,
+    `${source} data: ${s.warehouses.length} warehouses, ${s.skus.length} SKUs, ${s.suppliers.length} suppliers and ${s.couriers.length} couriers (${partners ? 'simulated partners over http' : 'simulated adapters'}), ${s.channels.length} channels${saleEventRecord ? `, sale event ${s.name}` : ''}`,
   );
 }
 

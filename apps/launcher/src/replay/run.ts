@@ -1,0 +1,535 @@
+/**
+ * One replay of a scenario against a running stack (the caller started it and gives its URL and admin token):
+ * master data and opening stock through the public API, the sale event, `prepHours` at the fast scale, the
+ * trace at a scale that keeps the order rate around 300/s, the quiet hours fast again until everything has
+ * settled or the horizon, then the report from the system's own records, `oversold` from what clients were told,
+ * and `ledger verify`.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Scenario, toIsoWithOffset, type TraceEvents } from '@peakstock/domain';
+import type { WorkflowProgress } from '@peakstock/contracts';
+import { createDataSource, verifyLedger } from '@peakstock/persistence';
+import { loadDemoMasterData, offsetMinutes, saleEventBody } from '../demo-data';
+import { ChannelStream, type ClientTally, emptyTally } from './channels';
+import type { ReplayCharts } from './html';
+import { SimulatedPartners } from './partners';
+import { SimulatedPeople } from './people';
+import { ApiUser, ReplayClock, Scheduler, sleep } from './sim';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Real orders per second the default trace scale aims at (SCENARIOS.md). */
+const TARGET_ORDERS_PER_SECOND = 300;
+/** The scale through `prepHours` and the quiet hours after the trace (API.md: "default 1,800×"). */
+export const DEFAULT_QUIET_SCALE = 1_800;
+/** The settling scale while picking waves are being worked (a wave report ~0.2 s late is a business minute). */
+const WAVE_SCALE = 300;
+/** Ops sets up a live session's locks this long before it starts. */
+const LIVE_SESSION_SETUP_MINUTES = 30;
+/** The trace's scale takes over this long before its first second, so nothing of the trace runs fast. */
+const TRACE_LEAD_MINUTES = 10;
+
+export type ReplayPolicy = { type: 'dynamic' } | { type: 'static'; threshold: number };
+
+export interface ReplayInput {
+  scenario: Scenario;
+  events: TraceEvents;
+  apiUrl: string;
+  adminToken: string;
+  databaseUrl: string;
+  policy: ReplayPolicy;
+  /** Business ms per real ms while the trace streams; default from the trace's peak order rate. */
+  timeScale?: number;
+  quietScale?: number;
+  log: (line: string) => void;
+  /** Called about once a second with a one-line status (the CLI draws the progress bar from it). */
+  onProgress?: (p: ReplayProgress) => void;
+}
+
+export interface ReplayProgress {
+  phase: 'setup' | 'prep' | 'trace' | 'settling' | 'report';
+  businessNow: string;
+  /** 0..1 of the phase's business span. */
+  fraction: number;
+  ordersSent: number;
+  ordersTotal: number;
+  scale: number;
+}
+
+/** One phase's spans: real and business milliseconds, and the orders sent in it. */
+export interface PhaseTiming {
+  phase: ReplayProgress['phase'];
+  realMs: number;
+  businessMs: number;
+  orders: number;
+}
+
+export interface ReplayResult {
+  report: Record<string, unknown> & { scenario: string; policy: string };
+  phases: PhaseTiming[];
+  charts: ReplayCharts;
+  ledger: { positions: number; mismatches: number };
+  errors: string[];
+}
+
+export const policyName = (p: ReplayPolicy) => (p.type === 'dynamic' ? 'dynamic' : `static:${p.threshold}`);
+
+/** The trace scale that keeps the busiest business minute at about 300 real orders/s (never below 1). */
+export function defaultTraceScale(events: TraceEvents): number {
+  const perMinute = new Map<number, number>();
+  for (const o of events.orders)
+    perMinute.set(Math.floor(o.t / 60), (perMinute.get(Math.floor(o.t / 60)) ?? 0) + 1);
+  const peakPerSecond = Math.max(1 / 60, ...perMinute.values()) / 60;
+  return Math.max(1, Math.floor(TARGET_ORDERS_PER_SECOND / peakPerSecond));
+}
+
+const localTime = (s: Scenario) => {
+  const offset = offsetMinutes(s.startsAt);
+  return (at: number | string) => toIsoWithOffset(typeof at === 'number' ? at : Date.parse(at), offset);
+};
+
+const percentile = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
+};
+
+export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
+  const { scenario: s, events, log } = input;
+  /** Business instants as the scenario writes them (its offset), for people reading the output. */
+  const local = localTime(s);
+  const admin = new ApiUser(input.apiUrl, input.adminToken, 'admin');
+  const clock = new ReplayClock(admin);
+  const errors: string[] = [];
+  const scheduler = new Scheduler(clock, (m) => {
+    errors.push(m);
+    log(`action failed: ${m}`);
+  });
+  const traceEndT = Math.max(0, ...events.orders.map((o) => o.t), ...events.cancels.map((c) => c.t));
+  const traceEndMs = s.startsAtMs + traceEndT * 1000;
+  const prepStartMs = s.startsAtMs - s.prepHours * HOUR;
+  const horizonMs = s.startsAtMs + s.horizonHours * HOUR;
+  const traceScale = input.timeScale ?? defaultTraceScale(events);
+  const quietScale = input.quietScale ?? DEFAULT_QUIET_SCALE;
+  const code = s.name;
+
+  const tally: ClientTally = emptyTally();
+  let phase: ReplayProgress['phase'] = 'setup';
+  const phases: PhaseTiming[] = [];
+  let phaseStart = { real: Date.now(), business: 0, orders: 0 };
+  /** Closes the running phase's timing and starts `next`. */
+  const enter = (next: ReplayProgress['phase']) => {
+    const now = { real: Date.now(), business: clock.nowMs(), orders: tally.received };
+    if (phase !== 'setup')
+      phases.push({
+        phase,
+        realMs: now.real - phaseStart.real,
+        businessMs: now.business - phaseStart.business,
+        orders: now.orders - phaseStart.orders,
+      });
+    phase = next;
+    phaseStart = now;
+  };
+  const streams: ChannelStream[] = [];
+  const ordersTotal = events.orders.length;
+  const progressTimer = setInterval(() => {
+    const now = clock.nowMs();
+    const span =
+      phase === 'prep'
+        ? [prepStartMs, s.startsAtMs]
+        : phase === 'trace'
+          ? [s.startsAtMs, traceEndMs]
+          : phase === 'settling'
+            ? [traceEndMs, horizonMs]
+            : [now, now + 1];
+    input.onProgress?.({
+      phase,
+      businessNow: local(now),
+      fraction: Math.min(1, Math.max(0, (now - span[0]!) / Math.max(1, span[1]! - span[0]!))),
+      ordersSent: tally.received,
+      ordersTotal,
+      scale: clock.scale,
+    });
+  }, 1000);
+  const samples: { at: number; available: Map<string, number> }[] = [];
+  let partners: SimulatedPartners | null = null;
+  let people: SimulatedPeople | null = null;
+  let sampling = true;
+  try {
+    // Business time starts at the beginning of the preparation, and runs at real speed while the data loads.
+    await clock.set(1, prepStartMs);
+    const partnerUsers = new Map<string, ApiUser>();
+    partners = new SimulatedPartners(s, clock, scheduler, partnerUsers, randomBytes(24).toString('hex'), log);
+    await partners.start();
+    const p = partners;
+    await loadDemoMasterData(input.apiUrl, input.adminToken, s, log, {
+      partners: { url: (kind, c) => p.url(kind, c), secret: p.secret },
+      saleEventRecord: false,
+      source: 'replay',
+    });
+
+    const user = async (name: string, body: Record<string, unknown>) => {
+      const created = await admin.ok<{ token: string }>('POST', '/v1/users', { name, locale: 'en', ...body });
+      return new ApiUser(input.apiUrl, created.token, name);
+    };
+    const ops = await user('Ops (replay)', { role: 'ops' });
+    const supplyManager = await user('Supply manager (replay)', { role: 'supply_manager' });
+    const leads = new Map<string, ApiUser>();
+    for (const w of s.warehouses)
+      leads.set(
+        w.code,
+        await user(`Lead ${w.code} (replay)`, { role: 'warehouse_lead', warehouses: [w.code] }),
+      );
+    const channelUsers = new Map<string, ApiUser>();
+    for (const c of s.channels)
+      channelUsers.set(
+        c.code,
+        await user(`${c.name} (replay channel)`, { role: 'channel', channel: c.code }),
+      );
+    for (const sup of s.suppliers)
+      partnerUsers.set(
+        `supplier:${sup.code}`,
+        await user(`${sup.name} (replay)`, { role: 'partner', supplier: sup.code }),
+      );
+    const couriers = new Map<string, ApiUser>();
+    for (const c of s.couriers) {
+      const u = await user(`${c.name} (replay)`, { role: 'partner', courier: c.code });
+      couriers.set(c.code, u);
+      partnerUsers.set(`courier:${c.code}`, u);
+    }
+
+    if (input.policy.type === 'static') {
+      const threshold = input.policy.threshold;
+      await admin.ok('PUT', '/v1/alert-policies', {
+        skus: s.skus.map((k) => ({ sku: k.code, policy: { type: 'static', threshold } })),
+      });
+    }
+
+    // The seller's plan for the event: the trace's demand per SKU stands in for the forecast a seller brings
+    // (the scenario format carries none); courier booking and kit-build suggestions are sized from it.
+    const forecast = new Map<string, number>();
+    for (const o of events.orders)
+      for (const l of o.lines) forecast.set(l.sku, (forecast.get(l.sku) ?? 0) + l.qty);
+    await ops.ok('POST', '/v1/sale-events', {
+      code,
+      ...saleEventBody(s, Math.ceil(traceEndT / 60), forecast),
+    });
+    for (const ls of s.liveSessions) {
+      const startsMs = s.startsAtMs + ls.startsAtMinute * MINUTE;
+      scheduler.at(
+        `live-session:${ls.id}`,
+        Math.max(prepStartMs, startsMs - LIVE_SESSION_SETUP_MINUTES * MINUTE),
+        async () => {
+          const a = await ops.send('POST', '/v1/live-sessions', {
+            id: ls.id,
+            channel: ls.channel,
+            startsAt: new Date(startsMs).toISOString(),
+            endsAt: new Date(s.startsAtMs + ls.endsAtMinute * MINUTE).toISOString(),
+            locks: ls.locks,
+          });
+          if (a.status >= 300)
+            throw new Error(`live session ${ls.id} → ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
+        },
+      );
+    }
+
+    people = new SimulatedPeople(s, clock, scheduler, { ops, supplyManager, leads, couriers }, log);
+    scheduler.start();
+    people.start();
+    const heroes = s.skus.filter((k) => k.tier === 'A').map((k) => k.code);
+    const sampler = (async () => {
+      while (sampling) {
+        try {
+          const stock = await admin.ok<{ items: { sku: string; available: number }[] }>('GET', '/v1/stock');
+          const available = new Map<string, number>();
+          for (const it of stock.items)
+            if (heroes.includes(it.sku)) available.set(it.sku, (available.get(it.sku) ?? 0) + it.available);
+          samples.push({ at: clock.nowMs(), available });
+        } catch (err) {
+          log(`stock sample: ${(err as Error).message}`);
+        }
+        // About one sample per business minute while the trace streams, fewer in the fast hours.
+        await sleep(Math.max(250, MINUTE / clock.scale));
+      }
+    })();
+
+    enter('prep');
+    log(`prep: ${s.prepHours} business hours at ${quietScale}×`);
+    await clock.set(quietScale);
+    await clock.sleepUntil(s.startsAtMs - TRACE_LEAD_MINUTES * MINUTE);
+    await clock.set(traceScale);
+    log(`trace: ${ordersTotal} orders over ${Math.round(traceEndT / 60)} business minutes at ${traceScale}×`);
+    await clock.sleepUntil(s.startsAtMs);
+    enter('trace');
+    for (const c of s.channels)
+      streams.push(new ChannelStream(s, c.code, channelUsers.get(c.code)!, events, clock, tally, log));
+    await Promise.all(streams.map((st) => st.run()));
+
+    enter('settling');
+    await clock.set(quietScale);
+    log(`settling: until the sale event has reported or the horizon, at ${quietScale}×`);
+    for (;;) {
+      const event = await admin.send('GET', `/v1/workflows/${encodeURIComponent(`sale-event:${code}`)}`);
+      const status = (event.body as WorkflowProgress | undefined)?.status;
+      if (event.status === 200 && status !== 'running') {
+        log(`settled: the sale event's workflow is ${status} at ${local(clock.nowMs())}`);
+        break;
+      }
+      if (clock.nowMs() >= horizonMs) {
+        log(`horizon reached at ${local(horizonMs)} (the sale event's workflow is ${status})`);
+        break;
+      }
+      // Nothing is due soon unless a wave is being worked: then the clock slows so that reports of people
+      // and partners land in the business minute they belong to, not several minutes late.
+      const wanted = people.wavesInProgress() ? Math.min(quietScale, WAVE_SCALE) : quietScale;
+      if (wanted !== clock.scale) await clock.set(wanted);
+      await sleep(500);
+    }
+    enter('report');
+    sampling = false;
+    await sampler;
+    await people.stop();
+    scheduler.stop();
+
+    const report = await admin.ok<Record<string, unknown>>(
+      'GET',
+      `/v1/sale-events/${encodeURIComponent(code)}/report`,
+    );
+    const ledger = await verify(input.databaseUrl);
+    const oversold = oversoldUnits(s, tally, people.stats);
+    const charts = await chartsOf(admin, s, heroes, samples, tally, people);
+    const openOrders = await explainOpenOrders(admin, people, clock.nowMs());
+    // Where every workflow ended up (kind → status/stage → count): the first place to look when a figure is odd.
+    const workflowStages: Record<string, Record<string, number>> = {};
+    const supplyWorkflows: {
+      kind: string;
+      sku?: string;
+      warehouses?: string[];
+      status: string;
+      stage: string;
+    }[] = [];
+    for (const w of await allPages<WorkflowProgress>(admin, '/v1/workflows')) {
+      if (w.kind === 'restock' || w.kind === 'transfer' || w.kind === 'kit_build')
+        supplyWorkflows.push({
+          kind: w.kind,
+          sku: w.subject.sku,
+          warehouses: w.subject.warehouses,
+          status: w.status,
+          stage: w.stage,
+        });
+      const byStage = (workflowStages[w.kind] ??= {});
+      const key = `${w.status}: ${w.stage}`;
+      byStage[key] = (byStage[key] ?? 0) + 1;
+    }
+    const units = (report.units ?? {}) as Record<string, unknown>;
+    return {
+      report: {
+        ...report,
+        scenario: s.name,
+        policy: policyName(input.policy),
+        timeScale: traceScale,
+        quietScale,
+        units: { ...units, oversold: oversold.total },
+        latency: {
+          ...((report.latency ?? {}) as Record<string, unknown>),
+          reserveMsP50: percentile(tally.reserveMs, 50),
+          reserveMsP99: percentile(tally.reserveMs, 99),
+        },
+        clients: {
+          received: tally.received,
+          accepted: tally.accepted,
+          rejectedOutOfStock: tally.rejectedOutOfStock,
+          cancelled: tally.cancelled,
+          otherAnswers: tally.otherAnswers,
+          cartAdds: tally.cartAdds,
+          oversoldBySku: oversold.bySku,
+        },
+        openOrders,
+        workflowStages,
+        supplyWorkflows,
+        people: people.stats,
+        partners: partners.stats,
+        ledgerVerified: ledger.mismatches === 0,
+        replayErrors: errors.length,
+      },
+      charts,
+      phases,
+      ledger,
+      errors,
+    };
+  } finally {
+    clearInterval(progressTimer);
+    sampling = false;
+    scheduler.stop();
+    await people?.stop();
+    await partners?.stop();
+  }
+}
+
+async function verify(databaseUrl: string): Promise<{ positions: number; mismatches: number }> {
+  const ds = createDataSource(databaseUrl, 1);
+  await ds.initialize();
+  try {
+    const { positions, mismatches } = await verifyLedger(ds);
+    return { positions, mismatches: mismatches.length };
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * Units clients were told they have (201, from stock, net of accepted cancellations) beyond what the network
+ * could hold: opening stock, plus what the leads received (after the presale backlog took its share first), plus
+ * kits packed, minus the components those kits consumed. All from the replay's side of the conversation; per
+ * SKU; must be 0.
+ */
+export function oversoldUnits(
+  s: Scenario,
+  tally: ClientTally,
+  people: Pick<SimulatedPeople['stats'], 'receivedUnits' | 'kitsPacked'>,
+): { total: number; bySku: Record<string, number> } {
+  const supply = new Map<string, number>();
+  const add = (sku: string, n: number) => supply.set(sku, (supply.get(sku) ?? 0) + n);
+  for (const st of s.stock) add(st.sku, st.onHand);
+  for (const [sku, n] of Object.entries(people.receivedUnits))
+    add(sku, Math.max(0, n - (tally.presaleUnits.get(sku) ?? 0)));
+  for (const [kit, n] of Object.entries(people.kitsPacked)) {
+    add(kit, n);
+    for (const line of s.skus.find((k) => k.code === kit)?.kit ?? []) add(line.sku, -n * line.qty);
+  }
+  const bySku: Record<string, number> = {};
+  let total = 0;
+  for (const [sku, sold] of tally.stockUnits) {
+    const over = Math.max(0, sold - (supply.get(sku) ?? 0));
+    if (over > 0) {
+      bySku[sku] = over;
+      total += over;
+    }
+  }
+  return { total, bySku };
+}
+
+async function chartsOf(
+  admin: ApiUser,
+  s: Scenario,
+  heroes: string[],
+  samples: { at: number; available: Map<string, number> }[],
+  tally: ClientTally,
+  people: SimulatedPeople,
+): Promise<ReplayCharts> {
+  const local = localTime(s);
+  const alerts = await allPages<{
+    sku: string;
+    warehouse: string | null;
+    triggers: Record<string, unknown>[];
+  }>(admin, '/v1/alerts');
+  const heroSkus = heroes.map((sku) => {
+    const points = samples.map((p) => ({
+      at: local(p.at),
+      available: p.available.get(sku) ?? 0,
+      forecast30: null as number | null,
+    }));
+    const marks: ReplayCharts['heroSkus'][number]['alerts'] = [];
+    for (const a of alerts.filter(
+      (x) => x.sku === sku && (x.warehouse === null || x.warehouse === 'network'),
+    ))
+      for (const t of a.triggers ?? []) {
+        const level = String(t.level);
+        const at = typeof t.at === 'string' ? t.at : null;
+        if (at && (level === 'notice' || level === 'warning' || level === 'critical'))
+          marks.push({ at: local(at), level });
+      }
+    const stockouts: { from: string; to: string }[] = [];
+    let from: string | null = null;
+    for (const p of points) {
+      if (p.available <= 0 && from === null) from = p.at;
+      if (p.available > 0 && from !== null) {
+        stockouts.push({ from, to: p.at });
+        from = null;
+      }
+    }
+    if (from !== null && points.length) stockouts.push({ from, to: points[points.length - 1]!.at });
+    return { sku, points, alerts: marks, stockouts };
+  });
+  const ordersPerMinute = [...tally.perMinute].map(([channel, counts]) => ({
+    channel,
+    points: Array.from({ length: counts.length }, (_, minute) => ({ minute, orders: counts[minute] ?? 0 })),
+  }));
+  const waves: ReplayCharts['waves'] = [];
+  for (const plan of people.wavePlans.values())
+    for (const w of plan.waves)
+      waves.push({
+        warehouse: plan.warehouse,
+        wave: w.index,
+        startAt: local(w.start),
+        endAt: local(w.end),
+        orders: w.orderCount,
+        late: w.late,
+        shippedAt: null,
+      });
+  const courier: ReplayCharts['courier'] = [];
+  const bookings = await allPages<WorkflowProgress>(admin, '/v1/workflows?kind=courier_booking');
+  for (const b of bookings) {
+    const view = await admin.send('GET', `/v1/courier-bookings/${encodeURIComponent(b.workflowId)}`);
+    if (view.status !== 200) continue;
+    const v = view.body as { warehouse: string; days: Record<string, unknown>[] };
+    for (const d of v.days)
+      courier.push({
+        courier: String(d.courier),
+        warehouse: v.warehouse,
+        day: String(d.day),
+        booked: Number(d.booked ?? d.confirmed ?? d.parcels ?? 0),
+        used: Number(d.used ?? 0),
+      });
+  }
+  return { heroSkus, ordersPerMinute, waves, courier };
+}
+
+/**
+ * Every order still open at the end, with why (SCENARIOS.md: each accepted order is shipped, cancelled or
+ * explained): a presale line waiting for supply, a wave planner's reason it could not be planned, or a wave not
+ * due yet. What none of these covers is counted as `unexplained`.
+ */
+async function explainOpenOrders(
+  admin: ApiUser,
+  people: SimulatedPeople,
+  nowMs: number,
+): Promise<{ open: number; reasons: Record<string, number>; unexplained: number }> {
+  const open = await allPages<{ id: string; presaleLines: { qty: number; served: number }[] }>(
+    admin,
+    '/v1/orders?status=accepted',
+  );
+  const infeasible = new Map<string, string>();
+  const inWave = new Map<string, boolean>();
+  for (const plan of people.wavePlans.values()) {
+    for (const x of plan.infeasible ?? []) infeasible.set(x.orderId, x.code);
+    for (const w of plan.waves) for (const id of w.orders) inWave.set(id, Date.parse(w.end) > nowMs);
+  }
+  const reasons: Record<string, number> = {};
+  let unexplained = 0;
+  for (const o of open) {
+    let reason: string | null = null;
+    if (o.presaleLines.some((l) => l.served < l.qty)) reason = 'presale: waiting for supply';
+    else if (inWave.get(o.id)) reason = 'in a wave not due yet';
+    else if (infeasible.has(o.id)) reason = `not plannable: ${infeasible.get(o.id)}`;
+    if (reason === null) unexplained++;
+    else reasons[reason] = (reasons[reason] ?? 0) + 1;
+  }
+  return { open: open.length, reasons, unexplained };
+}
+
+async function allPages<T>(user: ApiUser, path: string): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 100; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: { items: T[]; nextCursor: string | null } = await user.ok(
+      'GET',
+      `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    out.push(...page.items);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return out;
+}

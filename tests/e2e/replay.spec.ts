@@ -1,0 +1,152 @@
+/**
+ * `npm run replay` as a user runs it, on the repo's demo-small scenario: its own isolated stack (embedded
+ * PostgreSQL, Temporal dev server, worker, API), simulated people and partners through the public API, the report.
+ * The invariants of SCENARIOS.md and issue 8: nothing oversold (from what the channel was told), the ledger
+ * verifies, every accepted order is shipped, cancelled or explained, every report key is there and the figures
+ * agree with each other. A malformed scenario is refused before anything starts, naming the file and the path.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildDist, ROOT } from '../support/build';
+
+const SCRIPT = path.join(ROOT, 'scripts/replay.mjs');
+const env = { ...process.env, REPLAY_SKIP_BUILD: '1' };
+
+/** The keys SCENARIOS.md says every report has. */
+const REPORT_KEYS: Record<string, string[]> = {
+  orders: ['received', 'accepted', 'rejectedOutOfStock', 'cancelled', 'shipped'],
+  units: ['demanded', 'accepted', 'presale', 'lostToStockout', 'oversold'],
+  alerts: ['notice', 'warning', 'critical', 'resolved', 'falseAlarms'],
+  workflows: ['started', 'completed', 'failed'],
+  transfers: ['units', 'medianApprovalMinutes'],
+  restocks: ['units', 'onTime'],
+  kits: ['built', 'unbuilt'],
+  waves: ['count', 'ordersShipped', 'lateWaves'],
+  courier: ['bookedParcels', 'usedParcels', 'overflowParcels', 'utilisation'],
+  inventory: ['turnover', 'averageValueAtCost', 'cogs'],
+  latency: ['reserveMsP50', 'reserveMsP99', 'alertToWorkflowMsP50', 'alertToWorkflowMsP99'],
+};
+const PER_SKU_KEYS = [
+  'sku',
+  'demanded',
+  'accepted',
+  'lost',
+  'stockoutMinutes',
+  'firstWarningAt',
+  'firstStockoutAt',
+  'alertLeadMinutes',
+  'falseAlarm',
+];
+
+type Report = Record<string, unknown> & {
+  orders: Record<string, number>;
+  units: Record<string, number>;
+  perSku: Record<string, unknown>[];
+  clients: Record<string, unknown>;
+  openOrders: { open: number; unexplained: number; reasons: Record<string, number> };
+  ledgerVerified: boolean;
+};
+
+let dir: string;
+
+beforeAll(() => {
+  buildDist();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'peakstock-replay-test-'));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm run replay', () => {
+  it(
+    'replays demo-small end to end: nothing oversold, the ledger verifies, every accepted order accounted for',
+    async () => {
+      const reportFile = path.join(dir, 'report.json');
+      const htmlFile = path.join(dir, 'report.html');
+      const child = spawn(
+        process.execPath,
+        [SCRIPT, path.join(ROOT, 'scenarios/demo-small.json'), '--report', reportFile, '--html', htmlFile],
+        { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      if (code !== 0) throw new Error(`replay exited ${code}\n${stderr.slice(-6000)}`);
+
+      // Progress was shown while it ran, and the side-by-side table printed at the end.
+      expect(stderr).toMatch(/\[replay\] trace +[█░]+ /);
+      expect(stdout).toMatch(/units oversold +0/);
+
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+      for (const [group, keys] of Object.entries(REPORT_KEYS))
+        expect(Object.keys(report[group] as object)).toEqual(expect.arrayContaining(keys));
+      for (const k of ['scenario', 'policy', 'timeScale', 'startedAt', 'finishedAt'])
+        expect(report).toHaveProperty(k);
+      expect(report.scenario).toBe('demo-small');
+      expect(report.policy).toBe('dynamic');
+
+      // Never oversold, and the ledger proves every level.
+      expect(report.units.oversold).toBe(0);
+      expect(report.ledgerVerified).toBe(true);
+
+      // The system's records agree with what the channel was told.
+      expect(report.orders.accepted).toBe(report.clients.accepted);
+      expect(report.orders.rejectedOutOfStock).toBe(report.clients.rejectedOutOfStock);
+      expect(report.orders.received).toBe(report.clients.received);
+      expect(report.orders.received).toBe(3324);
+      // The spike sells a hero out: some demand is lost, most is served.
+      expect(report.units.lostToStockout).toBeGreaterThan(0);
+      expect(report.units.accepted + report.units.lostToStockout).toBe(report.units.demanded);
+
+      // Every accepted order is shipped, cancelled or explained.
+      const { orders } = report;
+      expect(orders.shipped + orders.cancelled + report.openOrders.open).toBe(orders.accepted);
+      expect(report.openOrders.unexplained).toBe(0);
+      expect(orders.shipped).toBeGreaterThan(orders.accepted * 0.9);
+
+      expect(report.perSku.map((s) => s.sku).sort()).toEqual(
+        ['CLEANSER', 'KIT-GLOW', 'LIPBALM', 'MASK-10', 'SERUM-30', 'TONER-200'].sort(),
+      );
+      for (const s of report.perSku) expect(Object.keys(s)).toEqual(expect.arrayContaining(PER_SKU_KEYS));
+      // The hero that sold out was warned about before it did.
+      const mask = report.perSku.find((s) => s.sku === 'MASK-10')!;
+      expect(mask.firstStockoutAt).not.toBeNull();
+      expect(mask.alertLeadMinutes as number).toBeGreaterThan(0);
+
+      const html = readFileSync(htmlFile, 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).toContain('demo-small');
+      expect(html).not.toMatch(/NaN|undefined/);
+    },
+    15 * 60_000,
+  );
+
+  it('refuses a malformed scenario before starting anything, naming the file, the path and the reason', () => {
+    const bad = JSON.parse(readFileSync(path.join(ROOT, 'scenarios/demo-small.json'), 'utf8')) as {
+      skus: { kit?: { sku: string; qty: number }[]; code: string }[];
+    };
+    bad.skus.find((s) => s.code === 'KIT-GLOW')!.kit!.push({ sku: 'NO-SUCH-SKU', qty: 1 });
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify(bad));
+    copyFileSync(path.join(ROOT, 'scenarios/demo-small.trace.csv'), path.join(dir, 'demo-small.trace.csv'));
+    const r = spawnSync(process.execPath, [SCRIPT, file], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${file}: skus[5].kit[2].sku`);
+    expect(r.stderr).toMatch(/NO-SUCH-SKU|unknown/i);
+    // Nothing was started: no stack line in the output.
+    expect(r.stderr).not.toMatch(/PostgreSQL|Temporal:/);
+
+    const usage = spawnSync(process.execPath, [SCRIPT, file, '--alert-policy', 'sometimes'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--alert-policy must be dynamic or static:<N>');
+  });
+});
