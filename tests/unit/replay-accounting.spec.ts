@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseScenario, type Scenario, type TraceEvents } from '@peakstock/domain';
 import { emptyTally } from '../../apps/launcher/src/replay/channels';
 import { parseReplayArgs } from '../../apps/launcher/src/replay/cli';
-import { defaultTraceScale, oversoldUnits } from '../../apps/launcher/src/replay/run';
+import { defaultTraceScale, oversoldUnits, traceScalePlan } from '../../apps/launcher/src/replay/run';
 
 const file = path.join(__dirname, '../../scenarios/demo-small.json');
 const parsed = parseScenario(readFileSync(file, 'utf8'), file);
@@ -92,6 +92,17 @@ describe('replay time scale', () => {
     // A trickle still runs faster than real time, never slower.
     expect(defaultTraceScale(trace([1]))).toBe(18_000);
     expect(defaultTraceScale(trace(Array.from({ length: 3 }, () => 60_000)))).toBe(1);
+  });
+
+  it('runs each ten-minute segment as fast as its own busiest minute allows, slowing before a surge', () => {
+    const perMinute = [...Array.from({ length: 20 }, () => 60), ...Array.from({ length: 10 }, () => 600)];
+    // Minutes 0-9 see at most 60 a minute (300×); minutes 10-19 see the surge at minute 20 coming (30×).
+    expect(traceScalePlan(trace(perMinute))).toEqual([
+      { t: 0, scale: 300 },
+      { t: 600, scale: 30 },
+    ]);
+    // Quiet stretches are capped: people and alerts still get a tenth of a real second per business minute.
+    expect(traceScalePlan(trace(Array.from({ length: 10 }, () => 6)))).toEqual([{ t: 0, scale: 600 }]);
   });
 });
 

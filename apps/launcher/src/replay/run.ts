@@ -74,13 +74,39 @@ export interface ReplayResult {
 
 export const policyName = (p: ReplayPolicy) => (p.type === 'dynamic' ? 'dynamic' : `static:${p.threshold}`);
 
-/** The trace scale that keeps the busiest business minute at about 300 real orders/s (never below 1). */
+/** The trace runs in segments of this many business minutes, each at the scale its own busiest minute allows. */
+const TRACE_SEGMENT_MINUTES = 10;
+/** The fastest the trace runs even where it is quiet: a business minute stays ≥ 0.1 real s for people and alerts. */
+const TRACE_SCALE_CAP = 600;
+
+/** The scale that keeps `ordersInBusiestMinute` at about 300 real orders/s (1 at least, `cap` at most). */
+const scaleFor = (ordersInBusiestMinute: number, cap: number) =>
+  Math.max(
+    1,
+    Math.min(cap, Math.floor(TARGET_ORDERS_PER_SECOND / (Math.max(1, ordersInBusiestMinute) / 60))),
+  );
+
+/**
+ * The trace's clock: per segment of 10 business minutes, the scale that keeps the busiest minute of the segment
+ * (and the one after, so a surge at the boundary is not met too fast) at about 300 real orders/s; neighbours
+ * with the same scale merge. `t` is in trace seconds.
+ */
+export function traceScalePlan(events: TraceEvents, cap = TRACE_SCALE_CAP): { t: number; scale: number }[] {
+  const perMinute: number[] = [];
+  for (const o of events.orders) perMinute[Math.floor(o.t / 60)] = (perMinute[Math.floor(o.t / 60)] ?? 0) + 1;
+  const plan: { t: number; scale: number }[] = [];
+  for (let m = 0; m < Math.max(1, perMinute.length); m += TRACE_SEGMENT_MINUTES) {
+    let peak = 0;
+    for (let i = m; i <= m + TRACE_SEGMENT_MINUTES; i++) peak = Math.max(peak, perMinute[i] ?? 0);
+    const scale = scaleFor(peak, cap);
+    if (plan[plan.length - 1]?.scale !== scale) plan.push({ t: m * 60, scale });
+  }
+  return plan;
+}
+
+/** One scale for the whole trace: the busiest minute's. */
 export function defaultTraceScale(events: TraceEvents): number {
-  const perMinute = new Map<number, number>();
-  for (const o of events.orders)
-    perMinute.set(Math.floor(o.t / 60), (perMinute.get(Math.floor(o.t / 60)) ?? 0) + 1);
-  const peakPerSecond = Math.max(1 / 60, ...perMinute.values()) / 60;
-  return Math.max(1, Math.floor(TARGET_ORDERS_PER_SECOND / peakPerSecond));
+  return Math.min(...traceScalePlan(events, Number.MAX_SAFE_INTEGER).map((p) => p.scale));
 }
 
 const localTime = (s: Scenario) => {
@@ -109,7 +135,8 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
   const traceEndMs = s.startsAtMs + traceEndT * 1000;
   const prepStartMs = s.startsAtMs - s.prepHours * HOUR;
   const horizonMs = s.startsAtMs + s.horizonHours * HOUR;
-  const traceScale = input.timeScale ?? defaultTraceScale(events);
+  const scalePlan = input.timeScale ? [{ t: 0, scale: input.timeScale }] : traceScalePlan(events);
+  const traceScale = Math.min(...scalePlan.map((p) => p.scale));
   const quietScale = input.quietScale ?? DEFAULT_QUIET_SCALE;
   const code = s.name;
 
@@ -257,21 +284,37 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
     log(`prep: ${s.prepHours} business hours at ${quietScale}×`);
     await clock.set(quietScale);
     await clock.sleepUntil(s.startsAtMs - TRACE_LEAD_MINUTES * MINUTE);
-    await clock.set(traceScale);
-    log(`trace: ${ordersTotal} orders over ${Math.round(traceEndT / 60)} business minutes at ${traceScale}×`);
+    await clock.set(scalePlan[0]!.scale);
+    log(
+      `trace: ${ordersTotal} orders over ${Math.round(traceEndT / 60)} business minutes at ` +
+        scalePlan.map((p) => `${p.scale}× from minute ${p.t / 60}`).join(', '),
+    );
     await clock.sleepUntil(s.startsAtMs);
     enter('trace');
+    let streaming = true;
+    const scaling = (async () => {
+      for (const step of scalePlan.slice(1)) {
+        await clock.sleepUntil(s.startsAtMs + step.t * 1000);
+        if (!streaming) return;
+        await clock.set(step.scale);
+      }
+    })();
     for (const c of s.channels)
       streams.push(new ChannelStream(s, c.code, channelUsers.get(c.code)!, events, clock, tally, log));
-    await Promise.all(streams.map((st) => st.run()));
+    await Promise.all(streams.map((st) => st.run())).finally(() => (streaming = false));
+    // Every step's minute has an order in it, so the last step is past or due now: nothing sets the trace's
+    // scale after the quiet one below.
+    await scaling;
 
     enter('settling');
     await clock.set(quietScale);
     log(`settling: until the sale event has reported or the horizon, at ${quietScale}×`);
+    let settled = false;
     for (;;) {
       const event = await admin.send('GET', `/v1/workflows/${encodeURIComponent(`sale-event:${code}`)}`);
       const status = (event.body as WorkflowProgress | undefined)?.status;
       if (event.status === 200 && status !== 'running') {
+        settled = true;
         log(`settled: the sale event's workflow is ${status} at ${local(clock.nowMs())}`);
         break;
       }
@@ -298,7 +341,7 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
     const ledger = await verify(input.databaseUrl);
     const oversold = oversoldUnits(s, tally, people.stats);
     const charts = await chartsOf(admin, s, heroes, samples, tally, people);
-    const openOrders = await explainOpenOrders(admin, people, clock.nowMs());
+    const openOrders = await explainOpenOrders(admin, people, clock.nowMs(), !settled);
     // Where every workflow ended up (kind → status/stage → count): the first place to look when a figure is odd.
     const workflowStages: Record<string, Record<string, number>> = {};
     const supplyWorkflows: {
@@ -328,6 +371,7 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
         scenario: s.name,
         policy: policyName(input.policy),
         timeScale: traceScale,
+        timeScales: scalePlan.map((p) => ({ fromMinute: p.t / 60, scale: p.scale })),
         quietScale,
         units: { ...units, oversold: oversold.total },
         latency: {
@@ -487,35 +531,49 @@ async function chartsOf(
 
 /**
  * Every order still open at the end, with why (SCENARIOS.md: each accepted order is shipped, cancelled or
- * explained): a presale line waiting for supply, a wave planner's reason it could not be planned, or a wave not
- * due yet. What none of these covers is counted as `unexplained`.
+ * explained): a presale line waiting for supply, a wave planner's reason it could not be planned, a wave not due
+ * yet or past due (a late wave), or, when the horizon came before the sale event settled, wave planning still to
+ * come. What none of these covers is counted as `unexplained`, with a few ids to look at.
  */
 async function explainOpenOrders(
   admin: ApiUser,
   people: SimulatedPeople,
   nowMs: number,
-): Promise<{ open: number; reasons: Record<string, number>; unexplained: number }> {
+  cutByHorizon: boolean,
+): Promise<{
+  open: number;
+  reasons: Record<string, number>;
+  unexplained: number;
+  unexplainedSample: string[];
+}> {
   const open = await allPages<{ id: string; presaleLines: { qty: number; served: number }[] }>(
     admin,
     '/v1/orders?status=accepted',
   );
   const infeasible = new Map<string, string>();
-  const inWave = new Map<string, boolean>();
+  const waveEnd = new Map<string, number>();
   for (const plan of people.wavePlans.values()) {
     for (const x of plan.infeasible ?? []) infeasible.set(x.orderId, x.code);
-    for (const w of plan.waves) for (const id of w.orders) inWave.set(id, Date.parse(w.end) > nowMs);
+    for (const w of plan.waves) for (const id of w.orders) waveEnd.set(id, Date.parse(w.end));
   }
   const reasons: Record<string, number> = {};
-  let unexplained = 0;
+  const unexplained: string[] = [];
   for (const o of open) {
     let reason: string | null = null;
+    const end = waveEnd.get(o.id);
     if (o.presaleLines.some((l) => l.served < l.qty)) reason = 'presale: waiting for supply';
-    else if (inWave.get(o.id)) reason = 'in a wave not due yet';
+    else if (end !== undefined) reason = end > nowMs ? 'in a wave not due yet' : 'in a late wave';
     else if (infeasible.has(o.id)) reason = `not plannable: ${infeasible.get(o.id)}`;
-    if (reason === null) unexplained++;
+    else if (cutByHorizon) reason = 'horizon: wave planning still to come';
+    if (reason === null) unexplained.push(o.id);
     else reasons[reason] = (reasons[reason] ?? 0) + 1;
   }
-  return { open: open.length, reasons, unexplained };
+  return {
+    open: open.length,
+    reasons,
+    unexplained: unexplained.length,
+    unexplainedSample: unexplained.slice(0, 10),
+  };
 }
 
 async function allPages<T>(user: ApiUser, path: string): Promise<T[]> {
