@@ -118,8 +118,16 @@ describe('npm run replay', () => {
       expect(mask.firstStockoutAt).not.toBeNull();
       expect(mask.alertLeadMinutes as number).toBeGreaterThan(0);
 
+      // Alerts started their workflows, and the replay measured how long that took in real time.
+      const latency = report.latency as Record<string, number | null>;
+      expect(latency.alertToWorkflowMsP50).toEqual(expect.any(Number));
+      expect(latency.reserveMsP99).toBeGreaterThanOrEqual(latency.reserveMsP50!);
+
       const html = readFileSync(htmlFile, 'utf8');
       expect(html).toContain('<svg');
+      // MASK-10 sold out after warnings: the chart shows both.
+      expect(html).toMatch(/class="alert alert-(warning|critical)"/);
+      expect(html).toMatch(/<rect class="stockout"/);
       expect(html).toContain('demo-small');
       expect(html).not.toMatch(/NaN|undefined/);
     },

@@ -338,7 +338,7 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
       'GET',
       `/v1/sale-events/${encodeURIComponent(code)}/report`,
     );
-    const ledger = await verify(input.databaseUrl);
+    const { ledger, alertToWorkflowMs } = await fromDatabase(input.databaseUrl, (ms) => clock.scaleAt(ms));
     const oversold = oversoldUnits(s, tally, people.stats);
     const charts = await chartsOf(admin, s, heroes, samples, tally, people);
     const openOrders = await explainOpenOrders(admin, people, clock.nowMs(), !settled);
@@ -378,6 +378,8 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
           ...((report.latency ?? {}) as Record<string, unknown>),
           reserveMsP50: percentile(tally.reserveMs, 50),
           reserveMsP99: percentile(tally.reserveMs, 99),
+          alertToWorkflowMsP50: percentile(alertToWorkflowMs, 50),
+          alertToWorkflowMsP99: percentile(alertToWorkflowMs, 99),
         },
         clients: {
           received: tally.received,
@@ -410,12 +412,32 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
   }
 }
 
-async function verify(databaseUrl: string): Promise<{ positions: number; mismatches: number }> {
+/**
+ * From the system's own records: `ledger verify`, and how long each alert took to start its workflow. Both
+ * instants are business time (the alert's trigger, the workflow's first progress); the replay knows the scale at
+ * each moment, which turns the gap back into real milliseconds.
+ */
+async function fromDatabase(
+  databaseUrl: string,
+  scaleAt: (businessMs: number) => number,
+): Promise<{ ledger: { positions: number; mismatches: number }; alertToWorkflowMs: number[] }> {
   const ds = createDataSource(databaseUrl, 1);
   await ds.initialize();
   try {
     const { positions, mismatches } = await verifyLedger(ds);
-    return { positions, mismatches: mismatches.length };
+    const rows = (await ds.query(
+      `SELECT w.level, a.triggers, p.started_at
+         FROM alert_workflows w JOIN alerts a ON a.id = w.alert_id
+         JOIN workflow_projections p ON p.workflow_id = w.workflow_id`,
+    )) as { level: string; triggers: { level: string; atMs: number }[]; started_at: Date }[];
+    const alertToWorkflowMs: number[] = [];
+    for (const r of rows) {
+      const trigger = r.triggers.find((t) => t.level === r.level);
+      if (!trigger) continue;
+      const businessMs = r.started_at.getTime() - trigger.atMs;
+      if (businessMs >= 0) alertToWorkflowMs.push(businessMs / scaleAt(trigger.atMs));
+    }
+    return { ledger: { positions, mismatches: mismatches.length }, alertToWorkflowMs };
   } finally {
     await ds.destroy();
   }
@@ -474,15 +496,22 @@ async function chartsOf(
       forecast30: null as number | null,
     }));
     const marks: ReplayCharts['heroSkus'][number]['alerts'] = [];
-    for (const a of alerts.filter(
-      (x) => x.sku === sku && (x.warehouse === null || x.warehouse === 'network'),
-    ))
+    // Every alert of the SKU marks the chart (a warehouse's warning is news for the network too); only the
+    // network-wide ones carry a forecast comparable with network stock.
+    for (const a of alerts.filter((x) => x.sku === sku)) {
+      const network = a.warehouse === null || a.warehouse === 'network';
       for (const t of a.triggers ?? []) {
         const level = String(t.level);
-        const at = typeof t.at === 'string' ? t.at : null;
-        if (at && (level === 'notice' || level === 'warning' || level === 'critical'))
-          marks.push({ at: local(at), level });
+        const atMs = typeof t.atMs === 'number' ? t.atMs : null;
+        if (atMs === null || (level !== 'notice' && level !== 'warning' && level !== 'critical')) continue;
+        marks.push({ at: local(atMs), level });
+        // The forecast behind the trigger, as units over the next 30 minutes, on the sample nearest to it.
+        const n = t.numbers as { forecastUnits?: number; windowMinutes?: number | null } | undefined;
+        const near = nearestSample(samples, atMs);
+        if (network && near >= 0 && typeof n?.forecastUnits === 'number' && n.windowMinutes)
+          points[near]!.forecast30 = Math.round((n.forecastUnits * 30) / n.windowMinutes);
       }
+    }
     const stockouts: { from: string; to: string }[] = [];
     let from: string | null = null;
     for (const p of points) {
@@ -574,6 +603,13 @@ async function explainOpenOrders(
     unexplained: unexplained.length,
     unexplainedSample: unexplained.slice(0, 10),
   };
+}
+
+function nearestSample(samples: { at: number }[], atMs: number): number {
+  let best = -1;
+  for (let i = 0; i < samples.length; i++)
+    if (best < 0 || Math.abs(samples[i]!.at - atMs) < Math.abs(samples[best]!.at - atMs)) best = i;
+  return best;
 }
 
 async function allPages<T>(user: ApiUser, path: string): Promise<T[]> {

@@ -60,11 +60,22 @@ export class ReplayClock {
 
   constructor(private readonly admin: ApiUser) {}
 
+  /** Every scale the replay set, from the business instant it took effect (for turning business gaps into real ones). */
+  private readonly history: { fromMs: number; scale: number }[] = [];
+
   async set(scale: number, businessNowMs?: number): Promise<void> {
     this.clock = await this.admin.ok<BusinessClock>('PUT', '/v1/clock', {
       scale,
       ...(businessNowMs === undefined ? {} : { businessNow: new Date(businessNowMs).toISOString() }),
     });
+    this.history.push({ fromMs: Date.parse(this.clock.businessEpoch), scale });
+  }
+
+  /** The scale that was in force at a business instant. */
+  scaleAt(businessMs: number): number {
+    let scale = this.history[0]?.scale ?? 1;
+    for (const h of this.history) if (h.fromMs <= businessMs) scale = h.scale;
+    return scale;
   }
 
   get scale(): number {
