@@ -107,7 +107,9 @@ describe('npm run replay', () => {
       const { orders } = report;
       expect(orders.shipped + orders.cancelled + report.openOrders.open).toBe(orders.accepted);
       expect(report.openOrders.unexplained).toBe(0);
-      expect(orders.shipped).toBeGreaterThan(orders.accepted * 0.9);
+      // What could ship by the horizon did: presale orders wait for a factory whose lead time is longer than it.
+      const waitingForSupply = report.openOrders.reasons['presale: waiting for supply'] ?? 0;
+      expect(orders.shipped).toBeGreaterThan((orders.accepted - orders.cancelled - waitingForSupply) * 0.9);
 
       expect(report.perSku.map((s) => s.sku).sort()).toEqual(
         ['CLEANSER', 'KIT-GLOW', 'LIPBALM', 'MASK-10', 'SERUM-30', 'TONER-200'].sort(),

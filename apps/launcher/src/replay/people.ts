@@ -136,9 +136,14 @@ export class SimulatedPeople {
       if (NOT_FOR_PEOPLE.has(task.kind)) continue;
       const next = randomFor(this.s.seed, `task:${task.kind}:${task.title}`);
       const { range, rejectRate } = this.temper(task.role);
-      const decideAt = Date.parse(task.createdAt) + minutesIn(range, next) * MINUTE;
+      // An escalated task reaches its new owner now; the first owner had it from its creation.
+      const since = task.escalationLevel > 0 ? this.clock.nowMs() : Date.parse(task.createdAt);
+      const decideAt = since + minutesIn(range, next) * MINUTE;
       const approve = next() >= rejectRate;
-      this.scheduler.at(`task:${task.id}`, decideAt, () => this.act(user, task, approve));
+      // Keyed with the role and escalation level: an escalated task is a new decision for whoever has it now.
+      this.scheduler.at(`task:${task.id}:${task.role}:${task.escalationLevel}`, decideAt, () =>
+        this.act(user, task, approve),
+      );
     }
   }
 

@@ -131,7 +131,8 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
     errors.push(m);
     log(`action failed: ${m}`);
   });
-  const traceEndT = Math.max(0, ...events.orders.map((o) => o.t), ...events.cancels.map((c) => c.t));
+  // A reduce, not a spread: a long trace has more rows than a call takes arguments.
+  const traceEndT = [...events.orders, ...events.cancels].reduce((m, e) => Math.max(m, e.t), 0);
   const traceEndMs = s.startsAtMs + traceEndT * 1000;
   const prepStartMs = s.startsAtMs - s.prepHours * HOUR;
   const horizonMs = s.startsAtMs + s.horizonHours * HOUR;

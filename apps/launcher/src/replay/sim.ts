@@ -140,9 +140,7 @@ export function minutesIn([min, max]: readonly [number, number], next: () => num
 export class Scheduler {
   private readonly due = new Map<string, { atMs: number; run: () => Promise<void>; tries: number }>();
   private readonly seen = new Set<string>();
-  private running = 0;
   private timer: NodeJS.Timeout | null = null;
-  errors: string[] = [];
 
   constructor(
     private readonly clock: ReplayClock,
@@ -167,10 +165,6 @@ export class Scheduler {
     this.due.delete(key);
   }
 
-  get pending(): number {
-    return this.due.size + this.running;
-  }
-
   start(tickMs = 50): void {
     this.timer = setInterval(() => this.tick(), tickMs);
   }
@@ -185,18 +179,15 @@ export class Scheduler {
     for (const [key, job] of this.due) {
       if (job.atMs > now) continue;
       this.due.delete(key);
-      this.running++;
       job.run().then(
-        () => this.running--,
+        () => undefined,
         (err: unknown) => {
-          this.running--;
           const message = err instanceof Error ? err.message : String(err);
           if (++job.tries < 5 && this.seen.has(key)) {
             // Again a little later in real time (whatever the scale), like a person trying again.
             const retryAt = this.clock.nowMs() + 2_000 * this.clock.scale;
             this.due.set(key, { ...job, atMs: retryAt });
           } else {
-            this.errors.push(`${key}: ${message}`);
             this.onError(`${key}: ${message}`);
           }
         },
