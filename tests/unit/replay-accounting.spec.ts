@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseScenario, type Scenario, type TraceEvents } from '@peakstock/domain';
 import { emptyTally } from '../../apps/launcher/src/replay/channels';
-import { parseReplayArgs } from '../../apps/launcher/src/replay/cli';
+import { comparisonTable, defaultStaticThreshold, parseReplayArgs } from '../../apps/launcher/src/replay/cli';
+import type { ReplayResult } from '../../apps/launcher/src/replay/run';
 import { defaultTraceScale, oversoldUnits, traceScalePlan } from '../../apps/launcher/src/replay/run';
 
 const file = path.join(__dirname, '../../scenarios/demo-small.json');
@@ -137,5 +138,53 @@ describe('replay command line', () => {
     expect(parseReplayArgs(['s.json', '--report'])).toBe('--report needs a value');
     expect(parseReplayArgs(['s.json', '--fast'])).toBe('unknown option --fast');
     expect(parseReplayArgs(['a.json', 'b.json'])).toMatch(/one scenario file at a time/);
+  });
+});
+
+describe('replay --compare table', () => {
+  const run = (policy: string, report: Record<string, unknown>) =>
+    ({ report: { scenario: 'demo-small', policy, ...report } }) as unknown as ReplayResult;
+
+  it('puts the policies side by side, one row per figure, with a dash for what a run did not measure', () => {
+    const table = comparisonTable([
+      run('dynamic', {
+        orders: { accepted: 2900, rejectedOutOfStock: 424, shipped: 2800 },
+        units: { lostToStockout: 500, oversold: 0 },
+        perSku: [
+          { stockoutMinutes: 20, alertLeadMinutes: 18 },
+          { stockoutMinutes: 5, alertLeadMinutes: 4 },
+          { stockoutMinutes: 0, alertLeadMinutes: null },
+        ],
+        alerts: { falseAlarms: 1, warning: 3, critical: 2 },
+        inventory: { turnover: 2.934 },
+        latency: { reserveMsP50: 6.4, reserveMsP99: null },
+      }),
+      run('static:40', {
+        orders: { accepted: 2700 },
+        units: { lostToStockout: 700, oversold: 0 },
+        perSku: [{ stockoutMinutes: 31, alertLeadMinutes: -2 }],
+        alerts: { falseAlarms: 4 },
+      }),
+    ]);
+    const rows = table.split('\n');
+    expect(rows[0]).toMatch(/^\s+dynamic\s+static:40$/);
+    const row = (name: string) =>
+      rows
+        .find((r) => r.startsWith(name))!
+        .slice(name.length)
+        .trim()
+        .split(/\s{2,}/);
+    expect(row('units lost to stockout')).toEqual(['500', '700']);
+    expect(row('stockout minutes (all SKUs)')).toEqual(['25', '31']);
+    // The median of the SKUs that had a lead (18 and 4 → the upper middle), and a late warning counts negative.
+    expect(row('alert lead minutes (median)')).toEqual(['18', '-2']);
+    expect(row('false alarms')).toEqual(['1', '4']);
+    expect(row('inventory turnover')).toEqual(['2.93', '—']);
+    expect(row('reserve ms p50 / p99')).toEqual(['6.4 / —', '— / —']);
+  });
+
+  it('uses a tenth of the smallest hero opening as the static threshold when none is given', () => {
+    // Heroes of demo-small: MASK-10 (900 + 700) and KIT-GLOW (150).
+    expect(defaultStaticThreshold(scenario)).toBe(15);
   });
 });

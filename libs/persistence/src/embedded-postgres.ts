@@ -126,6 +126,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
  */
 export function releaseEmbeddedPostgresSignalHandlers(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) hook.unhookEvent(event);
+  const hook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  // Only those still hooked: the library hooks once per process, so a second server (a replay's --compare runs
+  // two stacks one after the other) finds them already released, and unhooking again throws.
+  const hooked = new Set(hook.hookedEvents());
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'])
+    if (hooked.has(event)) hook.unhookEvent(event);
 }
