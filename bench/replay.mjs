@@ -92,7 +92,10 @@ export async function run({ log, args }) {
   );
   console.log(
     `orders: ${report.orders.received} received, ${report.orders.accepted} accepted, ${report.orders.shipped} shipped; ` +
-      `open at the end ${report.openOrders.open} (${report.openOrders.unexplained} unexplained)`,
+      `open at the end ${report.openOrders.open} (${report.openOrders.unexplained} unexplained): ` +
+      Object.entries(report.openOrders.reasons)
+        .map(([reason, n]) => `${n} ${reason}`)
+        .join(', '),
   );
   if (report.units.oversold !== 0 || ledger.mismatches !== 0)
     throw new Error('the replay oversold or the ledger does not verify');
