@@ -78,6 +78,8 @@ export class SimulatedPeople {
   /** Every wave plan seen (latest view), for the report's wave timeline. */
   readonly wavePlans = new Map<string, WavePlanView>();
   private stopped = false;
+  /** Kit builds (`workflowId:runId`) with a batch scheduled and not yet answered. */
+  private readonly kitBatchInFlight = new Set<string>();
   private readonly refusalsLogged: Record<string, number> = {};
   /** Released waves of the running plans at the last look. */
   private releasedWaves = 0;
@@ -258,13 +260,17 @@ export class SimulatedPeople {
       if (!w || !lead) continue;
       const left = Number(k.data.qty) - Number(k.data.packed);
       if (!(left > 0)) continue;
-      const key = `kit-batch:${k.workflowId}:${k.runId}`;
-      if (this.scheduler.has(key)) continue;
+      // One batch per packed figure the projection shows, and one in flight per build: a stale projection
+      // cannot make the lead pack (and the replay count) the same batch twice.
+      const build = `${k.workflowId}:${k.runId}`;
+      const packedBefore = Number(k.data.packed);
+      const key = `kit-batch:${build}:${packedBefore}`;
+      if (this.kitBatchInFlight.has(build) || this.scheduler.has(key)) continue;
       const batch = Math.max(
         1,
         Math.min(left, Math.floor((this.packingUnitsPerHour(w) * KIT_BATCH_MINUTES) / 60)),
       );
-      const packedBefore = Number(k.data.packed);
+      this.kitBatchInFlight.add(build);
       this.scheduler.at(key, this.clock.nowMs() + KIT_BATCH_MINUTES * MINUTE, async () => {
         const a = await lead.send('POST', `/v1/kit-builds/${encodeURIComponent(k.workflowId)}/batches`, {
           packed: batch,
@@ -276,8 +282,7 @@ export class SimulatedPeople {
           const kit = String(k.subject.sku);
           this.stats.kitsPacked[kit] = (this.stats.kitsPacked[kit] ?? 0) + batch;
         }
-        // The next batch is scheduled once the projection shows this one.
-        this.scheduler.forget(key);
+        this.kitBatchInFlight.delete(build);
       });
     }
   }

@@ -159,12 +159,6 @@ export class Scheduler {
     return this.seen.has(key);
   }
 
-  /** Lets a key be scheduled again (a repeating action schedules its next step under the same key). */
-  forget(key: string): void {
-    this.seen.delete(key);
-    this.due.delete(key);
-  }
-
   start(tickMs = 50): void {
     this.timer = setInterval(() => this.tick(), tickMs);
   }
@@ -183,7 +177,7 @@ export class Scheduler {
         () => undefined,
         (err: unknown) => {
           const message = err instanceof Error ? err.message : String(err);
-          if (++job.tries < 5 && this.seen.has(key)) {
+          if (++job.tries < 5) {
             // Again a little later in real time (whatever the scale), like a person trying again.
             const retryAt = this.clock.nowMs() + 2_000 * this.clock.scale;
             this.due.set(key, { ...job, atMs: retryAt });
