@@ -22,19 +22,8 @@ if (!name || !Object.hasOwn(BENCHMARKS, name)) {
 }
 
 // Dependencies first: the cleanup registry is plain Node, but the benchmarks import installed packages.
-const { runCleanups } = await import('../bench/lib/cleanup.mjs');
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    say(`${sig}: stopping what the benchmark started, deleting the temporary data…`);
-    // What was under way fails now (connections closed under it); only the cleanup matters from here on.
-    process.on('uncaughtException', (err) => say(`while stopping: ${err?.message ?? err}`));
-    process.on('unhandledRejection', () => undefined);
-    void runCleanups(say).finally(() => process.exit(130));
-  });
-}
+const { cleanUpOnSignals, runCleanups } = await import('../bench/lib/cleanup.mjs');
+cleanUpOnSignals(say, 'stopping what the benchmark started, deleting the temporary data');
 
 const t0 = Date.now();
 try {

@@ -11,19 +11,9 @@ ensureDependencies(say);
 if (process.env.REPLAY_SKIP_BUILD === '1') say('REPLAY_SKIP_BUILD=1: using dist/ as built');
 else build(say);
 
-const { runCleanups } = await import('../bench/lib/cleanup.mjs');
+const { cleanUpOnSignals, runCleanups } = await import('../bench/lib/cleanup.mjs');
 const { startStack } = await import('../bench/lib/stack.mjs');
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    say(`${sig}: stopping the replay's stack and deleting its data…`);
-    process.on('uncaughtException', (err) => say(`while stopping: ${err?.message ?? err}`));
-    process.on('unhandledRejection', () => undefined);
-    void runCleanups(say).finally(() => process.exit(130));
-  });
-}
+cleanUpOnSignals(say, "stopping the replay's stack and deleting its data");
 
 const require = createRequire(import.meta.url);
 const { replayCli } = require(path.join(ROOT, 'dist/apps/launcher/src/replay/cli.js'));

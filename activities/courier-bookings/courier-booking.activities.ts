@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type {
   CourierBookingActivities,
   CourierBookingLine,
+  CourierBookingRequestMessage,
   CourierQuote,
   ParcelForecast,
 } from '@peakstock/contracts';
@@ -247,7 +248,7 @@ export class CourierBookingActivitiesImpl implements CourierBookingActivities {
           id: input.workflowId,
           lines,
           confirmUrl: `/v1/courier-bookings/${encodeURIComponent(input.workflowId)}/confirmation`,
-        },
+        } satisfies CourierBookingRequestMessage,
       },
       {
         idempotencyKey: `${runKey(input.workflowId)}:${input.overflow ? 'overflow' : 'booking'}:${c.code}:${lines.length}`,

@@ -5,6 +5,7 @@ import {
   type ComponentShortage,
   type KitBatchResult,
   type KitBuildActivities,
+  type KitStockInput,
   type LockComponentsResult,
   type TransferRequestInput,
   workflowIds,
@@ -44,14 +45,7 @@ export class KitBuildActivitiesImpl implements KitBuildActivities {
     );
   }
 
-  async lockKitComponents(input: {
-    workflowId: string;
-    kitSku: string;
-    warehouse: string;
-    qty: number;
-    at: string;
-    actor: string;
-  }): Promise<LockComponentsResult> {
+  async lockKitComponents(input: KitStockInput): Promise<LockComponentsResult> {
     return this.db.transaction(async (tx) => {
       const row = await findKitBuild(tx, input.workflowId, true);
       if (!row) throw ApplicationFailure.nonRetryable(`kit build ${input.workflowId} not found`, 'NOT_FOUND');

@@ -14,6 +14,7 @@ import type {
   RestockUrgency,
   SimulatedConfirmation,
   SupplierAdapterKind,
+  PurchaseOrderMessage,
 } from '@peakstock/contracts';
 import {
   DEFAULT_RESTOCK_COVER_HOURS,
@@ -32,7 +33,7 @@ import {
   receiveArrival,
   serveBacklog,
 } from '@peakstock/persistence';
-import { supplierAdapter, type PurchaseOrderMessage, type SupplierRecord } from './supplier-adapters';
+import { supplierAdapter, type SupplierRecord } from './supplier-adapters';
 
 interface PurchaseOrderRow {
   id: string;

@@ -13,7 +13,13 @@
  * The URL and the secret never appear in an error message or a log line.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { SimulatedConfirmation, SupplierAdapterKind } from '@peakstock/contracts';
+import type {
+  PurchaseOrderEvent,
+  PurchaseOrderMessage,
+  SimulatedConfirmation,
+  SupplierAdapterKind,
+} from '@peakstock/contracts';
+import { seededRandom, seedOf } from '@peakstock/domain';
 import { postToPartner } from '../shared/partner-http';
 
 export interface SupplierRecord {
@@ -23,25 +29,6 @@ export interface SupplierRecord {
   secret: string | null;
   leadTimeHours: number;
 }
-
-/** What the supplier is told; JSON-plain, the body of the http adapter's request. */
-export interface PurchaseOrderMessage {
-  id: string;
-  restockId: string;
-  supplier: string;
-  sku: string;
-  warehouse: string;
-  qty: number;
-  unitCost: number;
-  urgency: string;
-  /** Business instant by which the system expects the confirmation. */
-  confirmBy: string;
-  /** Where the supplier answers (POST, with a partner token). */
-  confirmUrl: string;
-}
-
-export type PurchaseOrderEvent =
-  'purchase_order.placed' | 'purchase_order.reminder' | 'purchase_order.cancelled';
 
 export interface SupplierAdapter {
   place(po: PurchaseOrderMessage): Promise<{ reference: string; simulated: SimulatedConfirmation | null }>;
@@ -97,28 +84,6 @@ class HttpAdapter implements SupplierAdapter {
   }
 }
 
-/** FNV-1a, 32 bits: a stable seed from a string. */
-function seedOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: a small deterministic generator in [0, 1). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Confirmation delay range of the simulated supplier, business minutes (the demo scenario's supplier actor). */
 export const SIMULATED_CONFIRM_MINUTES: readonly [number, number] = [10, 45];
 
@@ -127,7 +92,7 @@ export function simulatedConfirmation(
   po: { id: string; qty: number },
   leadTimeHours: number,
 ): SimulatedConfirmation {
-  const next = generator(seedOf(po.id));
+  const next = seededRandom(seedOf(po.id));
   const [lo, hi] = SIMULATED_CONFIRM_MINUTES;
   return { afterMinutes: lo + Math.floor(next() * (hi - lo + 1)), qty: po.qty, etaHours: leadTimeHours };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { SaleEventActivities, SaleEventPlan } from '@peakstock/contracts';
+import type { KitStockInput, SaleEventActivities, SaleEventPlan } from '@peakstock/contracts';
 import { greatCircleKm } from '@peakstock/domain';
 import {
   kitBuildSuggestion,
@@ -116,14 +116,7 @@ export class SaleEventActivitiesImpl implements SaleEventActivities {
     );
   }
 
-  async unbuildLeftoverKits(input: {
-    workflowId: string;
-    kitSku: string;
-    warehouse: string;
-    qty: number;
-    at: string;
-    actor: string;
-  }): Promise<{ unbuilt: number }> {
+  async unbuildLeftoverKits(input: KitStockInput): Promise<{ unbuilt: number }> {
     return this.db.transaction(async (tx) => {
       const bom = await readBom(tx, input.kitSku);
       const [level] = await queryRows<{ available: number }>(

@@ -23,3 +23,21 @@ export function runCleanups(log = console.error) {
   })();
   return running;
 }
+
+/**
+ * On Ctrl-C, SIGTERM or SIGHUP: says so, runs every cleanup once and exits 130. What was under way fails then
+ * (connections closed under it); only the cleanup matters from there on.
+ */
+export function cleanUpOnSignals(say, what) {
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      if (interrupted) return;
+      interrupted = true;
+      say(`${sig}: ${what}…`);
+      process.on('uncaughtException', (err) => say(`while stopping: ${err?.message ?? err}`));
+      process.on('unhandledRejection', () => undefined);
+      void runCleanups(say).finally(() => process.exit(130));
+    });
+  }
+}

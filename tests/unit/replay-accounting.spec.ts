@@ -8,7 +8,7 @@ import { parseScenario, type Scenario, type TraceEvents } from '@peakstock/domai
 import { emptyTally } from '../../apps/launcher/src/replay/channels';
 import { comparisonTable, defaultStaticThreshold, parseReplayArgs } from '../../apps/launcher/src/replay/cli';
 import type { ReplayResult } from '../../apps/launcher/src/replay/run';
-import { defaultTraceScale, oversoldUnits, traceScalePlan } from '../../apps/launcher/src/replay/run';
+import { oversoldUnits, traceScalePlan } from '../../apps/launcher/src/replay/run';
 
 const file = path.join(__dirname, '../../scenarios/demo-small.json');
 const parsed = parseScenario(readFileSync(file, 'utf8'), file);
@@ -86,6 +86,10 @@ describe('replay time scale', () => {
     cartAdds: [],
     cancels: [],
   });
+
+  /** The slowest scale of an uncapped plan: the one the busiest minute gets. */
+  const defaultTraceScale = (events: TraceEvents) =>
+    Math.min(...traceScalePlan(events, Number.MAX_SAFE_INTEGER).map((p) => p.scale));
 
   it('keeps the busiest minute at about 300 real orders per second', () => {
     // 600 orders in the busiest minute = 10 per business second → 30× gives 300 per real second.

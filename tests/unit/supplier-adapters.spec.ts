@@ -6,9 +6,9 @@ import {
   SIMULATED_CONFIRM_MINUTES,
   simulatedConfirmation,
   supplierAdapter,
-  type PurchaseOrderMessage,
   type SupplierRecord,
 } from '../../activities/restock/supplier-adapters';
+import type { PurchaseOrderMessage } from '@peakstock/contracts';
 
 const po: PurchaseOrderMessage = {
   id: 'restock:MASK:HZ1:1a2b3c4d:1',

@@ -183,3 +183,11 @@ export interface CourierBookingActivities {
     released: number;
   }>;
 }
+
+/** What a courier is asked to confirm (`courier.booking_requested`, `courier.overflow_requested`); JSON-plain. */
+export interface CourierBookingRequestMessage {
+  id: string;
+  lines: { day: string; parcels: number; kind: string }[];
+  /** Where the courier answers (POST, with its partner token). */
+  confirmUrl: string;
+}

@@ -91,14 +91,7 @@ export interface KitBuildActivities {
    * Locks every component for `qty` kits in one transaction, or nothing: the shortages when any component is
    * short (keyed: a retry finds its locks).
    */
-  lockKitComponents(input: {
-    workflowId: string;
-    kitSku: string;
-    warehouse: string;
-    qty: number;
-    at: string;
-    actor: string;
-  }): Promise<LockComponentsResult>;
+  lockKitComponents(input: KitStockInput): Promise<LockComponentsResult>;
   /** One batch: locked components leave stock, the kits arrive on hand, in one ledger transaction (keyed). */
   packKitBatch(input: {
     workflowId: string;
@@ -128,4 +121,15 @@ export interface KitBuildActivities {
     qty: number;
     reason: string;
   }): Promise<{ workflowId: string }>;
+}
+
+/** `qty` kits of `kitSku` at `warehouse` for a workflow's keyed ledger step (locking components, unbuilding). */
+export interface KitStockInput {
+  workflowId: string;
+  kitSku: string;
+  warehouse: string;
+  qty: number;
+  /** Business instant of the movement. */
+  at: string;
+  actor: string;
 }

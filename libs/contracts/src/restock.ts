@@ -230,3 +230,23 @@ export interface RestockActivities {
   /** Tells the supplier's system the order is cancelled (http; nothing to tell for the others). */
   cancelPurchaseOrderAtSupplier(input: { poId: string; reason: string; at: string }): Promise<void>;
 }
+
+/** What the supplier is told; JSON-plain, the body of the http adapter's request (and what
+ * a partner, such as the replay's simulated supplier, reads). */
+export interface PurchaseOrderMessage {
+  id: string;
+  restockId: string;
+  supplier: string;
+  sku: string;
+  warehouse: string;
+  qty: number;
+  unitCost: number;
+  urgency: string;
+  /** Business instant by which the system expects the confirmation. */
+  confirmBy: string;
+  /** Where the supplier answers (POST, with a partner token). */
+  confirmUrl: string;
+}
+
+export type PurchaseOrderEvent =
+  'purchase_order.placed' | 'purchase_order.reminder' | 'purchase_order.cancelled';

@@ -6,6 +6,7 @@
  * abandon and linked in the progress.
  */
 import type { BusinessClock } from '@peakstock/domain';
+import type { KitStockInput } from './kit-build';
 import type { ProgressActor } from './progress';
 
 export type SaleEventPhase = 'before' | 'during' | 'after';
@@ -55,14 +56,7 @@ export interface SaleEventActivities {
   /** Kits of the event left available per warehouse after it. */
   leftoverKits(input: { code: string }): Promise<{ kitSku: string; warehouse: string; qty: number }[]>;
   /** Turns accepted leftover kits back into components (keyed per workflow and kit). */
-  unbuildLeftoverKits(input: {
-    workflowId: string;
-    kitSku: string;
-    warehouse: string;
-    qty: number;
-    at: string;
-    actor: string;
-  }): Promise<{ unbuilt: number }>;
+  unbuildLeftoverKits(input: KitStockInput): Promise<{ unbuilt: number }>;
   /** Computes the event's report and keeps it with the event. */
   recordSaleEventReport(input: { code: string }): Promise<{ orders: number; shipped: number }>;
 }

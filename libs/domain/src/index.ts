@@ -7,3 +7,4 @@ export * from './stock/allocation';
 export * from './scenario';
 export * from './stock/sellable';
 export * from './time-zone';
+export * from './random';

@@ -6,26 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import type { CourierBookingRequestMessage, PurchaseOrderMessage } from '@peakstock/contracts';
 import type { Scenario } from '@peakstock/domain';
 import { SIGNATURE_HEADER, signWebhook } from '@peakstock/notify';
 import { type ApiUser, minutesIn, randomFor, type ReplayClock, type Scheduler } from './sim';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-interface PurchaseOrder {
-  id: string;
-  restockId: string;
-  supplier: string;
-  sku: string;
-  warehouse: string;
-  qty: number;
-}
-
-interface BookingRequest {
-  id: string;
-  lines: { day: string; parcels: number; kind: string }[];
-}
 
 export interface PartnerStats {
   purchaseOrders: number;
@@ -111,7 +98,7 @@ export class SimulatedPartners {
   }
 
   private supplier(code: string, message: { event: string } & Record<string, unknown>): unknown {
-    const po = message.purchaseOrder as PurchaseOrder | undefined;
+    const po = message.purchaseOrder as PurchaseOrderMessage | undefined;
     if (!po) return {};
     if (message.event === 'purchase_order.cancelled') {
       this.cancelled.add(po.id);
@@ -151,7 +138,7 @@ export class SimulatedPartners {
     // Quotes: no answer keeps the courier's listed terms (the scenario's figures).
     if (message.event !== 'courier.booking_requested' && message.event !== 'courier.overflow_requested')
       return {};
-    const booking = message.booking as BookingRequest | undefined;
+    const booking = message.booking as CourierBookingRequestMessage | undefined;
     const user = this.partnerUsers.get(`courier:${code}`);
     if (!booking || !user) throw new Error(`no simulated courier ${code}`);
     this.stats.bookingRequests++;

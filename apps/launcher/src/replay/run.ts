@@ -104,11 +104,6 @@ export function traceScalePlan(events: TraceEvents, cap = TRACE_SCALE_CAP): { t:
   return plan;
 }
 
-/** One scale for the whole trace: the busiest minute's. */
-export function defaultTraceScale(events: TraceEvents): number {
-  return Math.min(...traceScalePlan(events, Number.MAX_SAFE_INTEGER).map((p) => p.scale));
-}
-
 const localTime = (s: Scenario) => {
   const offset = offsetMinutes(s.startsAt);
   return (at: number | string) => toIsoWithOffset(typeof at === 'number' ? at : Date.parse(at), offset);
@@ -546,14 +541,18 @@ async function chartsOf(
   for (const b of bookings) {
     const view = await admin.send('GET', `/v1/courier-bookings/${encodeURIComponent(b.workflowId)}`);
     if (view.status !== 200) continue;
-    const v = view.body as { warehouse: string; days: Record<string, unknown>[] };
+    const v = view.body as {
+      warehouse: string;
+      days: { courier: string; day: string; booked: number; overflow: number; used: number }[];
+    };
+    // Booked capacity is the primary booking and its overflow: both were there for the parcels to use.
     for (const d of v.days)
       courier.push({
-        courier: String(d.courier),
+        courier: d.courier,
         warehouse: v.warehouse,
-        day: String(d.day),
-        booked: Number(d.booked ?? d.confirmed ?? d.parcels ?? 0),
-        used: Number(d.used ?? 0),
+        day: d.day,
+        booked: d.booked + d.overflow,
+        used: d.used,
       });
   }
   return { heroSkus, ordersPerMinute, waves, courier };

@@ -2,7 +2,7 @@
  * The replay's plumbing: HTTP calls that keep the status, the business clock as the replay sets it, seeded
  * randomness per decision, and a scheduler that runs simulated actors' actions at business instants.
  */
-import { businessNowMs, type BusinessClock } from '@peakstock/domain';
+import { businessNowMs, type BusinessClock, seededRandom, seedOf } from '@peakstock/domain';
 
 export interface Answer {
   status: number;
@@ -103,29 +103,12 @@ export class ReplayClock {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** FNV-1a, 32 bits. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
 /**
  * A deterministic generator in [0, 1) for one decision: the scenario's seed and a key naming the decision (what
  * is decided, about what), so the same scenario and seed make the same choices whatever the timing.
  */
 export function randomFor(seed: number, key: string): () => number {
-  let a = hash(`${seed}|${key}`);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seedOf(`${seed}|${key}`));
 }
 
 /** A whole number of minutes in `[min, max]`, drawn from `next`. */
