@@ -34,6 +34,8 @@ RUN --mount=type=bind,from=build,source=/app/node_modules,target=/tmp/build-node
     && npm prune --omit=dev --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The shipped scenarios: the alert-policy preview replays them by name.
+COPY --from=build /app/scenarios ./scenarios
 # Files stay root-owned (read-only for the app); the processes write nothing to disk.
 USER node
 EXPOSE 3000

@@ -23,7 +23,7 @@ const bar = (value, max, width = 40) =>
 
 export async function run({ log, args }) {
   const file = path.resolve(args[0] ?? path.join(ROOT, 'scenarios/double11-beauty.json'));
-  const { loadScenarioFiles } = dist('apps/launcher/src/scenario-files.js');
+  const { loadScenarioFiles } = dist('libs/persistence/src/scenario-files.js');
   const { runReplay } = dist('apps/launcher/src/replay/run.js');
   const loaded = loadScenarioFiles(file);
   if (!loaded.ok) throw new Error(`the scenario cannot be replayed:\n  ${loaded.errors.join('\n  ')}`);

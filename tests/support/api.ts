@@ -53,6 +53,11 @@ export async function startTestApi(db: TestDatabase, env: Record<string, string>
       if (opts.body !== undefined) body = JSON.stringify(opts.body);
       if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
       const res = await fetch(`${url}${path}`, { method, headers, body });
+      // A stream of server-sent events never ends: its status and headers are the answer.
+      if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+        await res.body?.cancel();
+        return { status: res.status, body: undefined, headers: res.headers };
+      }
       const text = await res.text();
       let parsed: unknown = text;
       try {

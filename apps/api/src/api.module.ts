@@ -46,6 +46,9 @@ import { SubscriptionsController } from './notifications/subscriptions.controlle
 import { OutboxService } from './outbox/outbox.service';
 import { ProgressEventsService } from './sse/progress-events.service';
 import { SseController } from './sse/sse.controller';
+import { KpisController } from './kpis/kpis.controller';
+import { KpisService } from './kpis/kpis.service';
+import { AlertPolicyPreviewService } from './alerts/alert-policy-preview.service';
 import { TasksController } from './tasks/tasks.controller';
 import { TasksService } from './tasks/tasks.service';
 import { MasterDataModule } from './master-data/master-data.module';
@@ -60,6 +63,7 @@ import { ReservationBatcher } from './stock/reservation-batcher';
 import { SellablePublisher } from './stock/sellable-publisher.service';
 import { StockController } from './stock/stock.controller';
 import { StockService } from './stock/stock.service';
+import { StockHistoryService } from './stock/stock-history.service';
 
 @Module({})
 export class ApiModule {
@@ -90,6 +94,7 @@ export class ApiModule {
         ProbesController,
         WorkflowsController,
         SseController,
+        KpisController,
         TasksController,
         AuditController,
         SubscriptionsController,
@@ -118,6 +123,8 @@ export class ApiModule {
         TasksService,
         OutboxService,
         ProgressEventsService,
+        KpisService,
+        AlertPolicyPreviewService,
         GeoService,
         DemandSignalsService,
         LiveSessionsService,
@@ -126,6 +133,7 @@ export class ApiModule {
         SellablePublisher,
         OrdersService,
         StockService,
+        StockHistoryService,
         AlertPoliciesService,
         AlertEngine,
         AlertsService,

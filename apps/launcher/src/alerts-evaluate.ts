@@ -20,7 +20,7 @@ import {
   type Scenario,
   type TraceEvents,
 } from '@peakstock/domain';
-import { loadScenarioFiles } from './scenario-files';
+import { loadScenarioFiles } from '@peakstock/persistence';
 
 const MINUTE_MS = 60_000;
 const USAGE =
@@ -59,6 +59,7 @@ function parseArgs(argv: string[]): Args | string {
 
 function policyName(policy: OfflinePolicyChoice): string {
   if (policy === 'dynamic') return 'dynamic';
+  if (policy.type === 'book') return 'the stored policies';
   return policy.threshold === undefined ? 'static (10 % of opening)' : `static:${policy.threshold}`;
 }
 

@@ -16,6 +16,7 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   DATA_DIR: z.string().min(1).default('.data'),
+  SCENARIOS_DIR: z.string().min(1).optional(),
   DATABASE_URL: z
     .string({ required_error: 'is required (npm start sets it for the embedded PostgreSQL)' })
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
@@ -59,6 +60,8 @@ export interface AppConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** Where the alert-policy preview finds scenarios by name; default the project's scenarios/ folder. */
+  scenariosDir?: string;
   database: { url: string; poolSize: number };
   temporal: {
     address: string;
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     port: e.PORT,
     dataDir: e.DATA_DIR,
+    scenariosDir: e.SCENARIOS_DIR,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -14,3 +14,7 @@ export * from './transfers.repository';
 export * from './kit-builds.repository';
 export * from './wave-plans.repository';
 export * from './sale-event-report';
+export * from './stock-history';
+export * from './kpis';
+export * from './scenario-files';
+export * from './recorded-event';

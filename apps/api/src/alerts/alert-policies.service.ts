@@ -90,56 +90,7 @@ export class AlertPoliciesService {
    * nothing: every field error is reported with its path and nothing is written.
    */
   async put(dto: PutAlertPoliciesDto, user: AuthUser) {
-    const errors: FieldError[] = [];
-    const tierDocs: [SkuTier, Doc][] = [];
-    for (const [tier, value] of Object.entries(dto.tiers ?? {})) {
-      const field = `tiers.${tier}`;
-      if (!(SKU_TIERS as readonly string[]).includes(tier)) {
-        errors.push({ field, reason: `unknown tier (one of ${SKU_TIERS.join(', ')})` });
-        continue;
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        errors.push({ field, reason: 'must be an object of overrides of the tier defaults' });
-        continue;
-      }
-      const doc = value as Doc;
-      if ('type' in doc || 'tier' in doc) {
-        errors.push({ field, reason: 'a tier override has no type or tier (it is the dynamic policy)' });
-        continue;
-      }
-      const found = validateAlertPolicy({ type: 'dynamic', tier, ...doc }, field);
-      errors.push(...found);
-      if (!found.length) tierDocs.push([tier as SkuTier, doc]);
-    }
-    const skuRows = dto.skus ?? [];
-    const known = skuRows.length
-      ? ((await this.db.query('SELECT code, tier FROM skus WHERE code = ANY($1)', [
-          skuRows.map((s) => s.sku),
-        ])) as { code: string; tier: SkuTier }[])
-      : [];
-    const tierOf = new Map(known.map((k) => [k.code, k.tier]));
-    const seen = new Set<string>();
-    const skuDocs: [string, Doc | null][] = [];
-    skuRows.forEach((row, i) => {
-      const field = `skus[${i}]`;
-      const tier = tierOf.get(row.sku);
-      if (!tier) return errors.push({ field: `${field}.sku`, reason: 'unknown SKU' });
-      if (seen.has(row.sku)) return errors.push({ field: `${field}.sku`, reason: 'duplicate SKU' });
-      seen.add(row.sku);
-      if (row.policy === null) return skuDocs.push([row.sku, null]);
-      const doc = row.policy;
-      if (doc.type !== 'static' && doc.tier !== undefined && doc.tier !== tier)
-        return errors.push({ field: `${field}.policy.tier`, reason: `the SKU's tier is ${tier}` });
-      const checked = doc.type === 'static' ? doc : { ...doc, type: 'dynamic', tier };
-      const found = validateAlertPolicy(checked, `${field}.policy`);
-      errors.push(...found);
-      if (!found.length) {
-        const { tier: _tier, ...stored } = checked;
-        skuDocs.push([row.sku, stored]);
-      }
-    });
-    if (errors.length) throw validationFailed(errors);
-
+    const { tierDocs, skuDocs } = await this.validated(dto);
     const at = new Date(await this.clock.nowMs()).toISOString();
     await this.db.transaction(async (tx) => {
       for (const [tier, doc] of tierDocs)
@@ -168,5 +119,75 @@ export class AlertPoliciesService {
       });
     });
     return this.get();
+  }
+
+  /** The stored book with a draft (a PUT body) laid over it, as the draft would leave it; 422 as PUT would. */
+  async draftBook(dto: PutAlertPoliciesDto, prefix: string): Promise<PolicyBook> {
+    const [book, { tierDocs, skuDocs }] = await Promise.all([this.book(), this.validated(dto, prefix)]);
+    const tiers = new Map(book.tierOverrides);
+    for (const [tier, doc] of tierDocs) tiers.set(tier, doc);
+    const skus = new Map(book.skuDocs);
+    for (const [sku, doc] of skuDocs) {
+      if (doc === null) skus.delete(sku);
+      else skus.set(sku, doc);
+    }
+    return new PolicyBook(tiers, skus);
+  }
+
+  /** Every field error of a PUT body, with its path (under `prefix`), or the documents it would store. */
+  private async validated(
+    dto: PutAlertPoliciesDto,
+    prefix = '',
+  ): Promise<{ tierDocs: [SkuTier, Doc][]; skuDocs: [string, Doc | null][] }> {
+    const errors: FieldError[] = [];
+    const tierDocs: [SkuTier, Doc][] = [];
+    for (const [tier, value] of Object.entries(dto.tiers ?? {})) {
+      const field = `${prefix}tiers.${tier}`;
+      if (!(SKU_TIERS as readonly string[]).includes(tier)) {
+        errors.push({ field, reason: `unknown tier (one of ${SKU_TIERS.join(', ')})` });
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        errors.push({ field, reason: 'must be an object of overrides of the tier defaults' });
+        continue;
+      }
+      const doc = value as Doc;
+      if ('type' in doc || 'tier' in doc) {
+        errors.push({ field, reason: 'a tier override has no type or tier (it is the dynamic policy)' });
+        continue;
+      }
+      const found = validateAlertPolicy({ type: 'dynamic', tier, ...doc }, field);
+      errors.push(...found);
+      if (!found.length) tierDocs.push([tier as SkuTier, doc]);
+    }
+    const skuRows = dto.skus ?? [];
+    const known = skuRows.length
+      ? ((await this.db.query('SELECT code, tier FROM skus WHERE code = ANY($1)', [
+          skuRows.map((s) => s.sku),
+        ])) as { code: string; tier: SkuTier }[])
+      : [];
+    const tierOf = new Map(known.map((k) => [k.code, k.tier]));
+    const seen = new Set<string>();
+    const skuDocs: [string, Doc | null][] = [];
+    skuRows.forEach((row, i) => {
+      const field = `${prefix}skus[${i}]`;
+      const tier = tierOf.get(row.sku);
+      if (!tier) return errors.push({ field: `${field}.sku`, reason: 'unknown SKU' });
+      if (seen.has(row.sku)) return errors.push({ field: `${field}.sku`, reason: 'duplicate SKU' });
+      seen.add(row.sku);
+      if (row.policy === null) return skuDocs.push([row.sku, null]);
+      const doc = row.policy;
+      if (doc.type !== 'static' && doc.tier !== undefined && doc.tier !== tier)
+        return errors.push({ field: `${field}.policy.tier`, reason: `the SKU's tier is ${tier}` });
+      const checked = doc.type === 'static' ? doc : { ...doc, type: 'dynamic', tier };
+      const found = validateAlertPolicy(checked, `${field}.policy`);
+      errors.push(...found);
+      if (!found.length) {
+        const { tier: _tier, ...stored } = checked;
+        skuDocs.push([row.sku, stored]);
+      }
+    });
+    if (errors.length) throw validationFailed(errors);
+    return { tierDocs, skuDocs };
   }
 }

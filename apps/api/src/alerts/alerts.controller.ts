@@ -6,11 +6,14 @@ import { Allow, CurrentUser } from '../auth/decorators';
 import { setResponseStatus } from '../common/http-status';
 import { AlertEngine } from './alert-engine.service';
 import { AlertPoliciesService } from './alert-policies.service';
+import { AlertPolicyPreviewService } from './alert-policy-preview.service';
+import { SkipIdempotency } from '../idempotency/idempotency.interceptor';
 import {
   AutomationDto,
   ExternalAlertDto,
   ListAlertsQuery,
   ListHoldsQuery,
+  PreviewAlertPoliciesDto,
   PutAlertPoliciesDto,
   ReleaseHoldDto,
 } from './alerts.dto';
@@ -26,6 +29,7 @@ export class AlertsController {
     private readonly alerts: AlertsService,
     private readonly engine: AlertEngine,
     private readonly policies: AlertPoliciesService,
+    private readonly previews: AlertPolicyPreviewService,
   ) {}
 
   @Get('alert-policies')
@@ -43,6 +47,19 @@ export class AlertsController {
   })
   putPolicies(@Body() body: PutAlertPoliciesDto, @CurrentUser() user: AuthUser) {
     return this.policies.put(body, user);
+  }
+
+  @Post('alert-policies/preview')
+  @HttpCode(200)
+  @SkipIdempotency() // writes nothing
+  @Allow('admin', 'ops', 'supply_manager')
+  @ApiOperation({
+    summary:
+      'What a draft policy (or the stored ones) would have done on a shipped scenario or a recorded sale event: ' +
+      'per SKU first alerts, stockout, lead minutes, lost units, false alarms; draft and stored side by side',
+  })
+  preview(@Body() body: PreviewAlertPoliciesDto) {
+    return this.previews.preview(body);
   }
 
   @Get('alerts')

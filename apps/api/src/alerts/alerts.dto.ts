@@ -108,3 +108,38 @@ export class ListHoldsQuery extends ListQuery {
 export class ReleaseHoldDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 500) comment?: string;
 }
+
+export class PreviewSourceDto {
+  @ApiPropertyOptional({
+    description: "a scenario shipped in the project's scenarios/ folder, e.g. demo-small",
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be a scenario name (letters, digits, _ and -)' })
+  scenario?: string;
+
+  @ApiPropertyOptional({
+    description: 'a recorded sale event: what really came in, under the policies given',
+  })
+  @IsOptional()
+  @Matches(CODE, CODE_REASON)
+  saleEvent?: string;
+}
+
+export class PreviewAlertPoliciesDto {
+  @ApiProperty({ type: PreviewSourceDto, description: 'exactly one of scenario and saleEvent' })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PreviewSourceDto)
+  source!: PreviewSourceDto;
+
+  @ApiPropertyOptional({
+    type: PutAlertPoliciesDto,
+    description:
+      'a draft, as PUT /v1/alert-policies takes it, laid over the stored policies; none: the stored ones',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PutAlertPoliciesDto)
+  policies?: PutAlertPoliciesDto;
+}

@@ -10,12 +10,16 @@ import { INTERNAL_ROLES, type AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser, Public } from '../auth/decorators';
 import { TokenService } from '../auth/token.service';
 import { SkipIdempotency } from '../idempotency/idempotency.interceptor';
+import { KpisQuery } from '../kpis/kpis.dto';
+import { KpisService } from '../kpis/kpis.service';
 import { ProgressEventsService } from './progress-events.service';
 
 const TICKET_SECONDS = 60;
 const HEARTBEAT_MS = 15_000;
 /** Backstop re-read, should a notice be missed while the LISTEN connection reconnects. */
 const POLL_MS = 5_000;
+/** How often a KPI stream recomputes its figures (orders notify nothing: they are polled). */
+const KPI_POLL_MS = 2_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -26,6 +30,7 @@ export class SseController {
     private readonly db: DataSource,
     private readonly tokens: TokenService,
     private readonly events: ProgressEventsService,
+    private readonly kpis: KpisService,
   ) {}
 
   @Post('sse-tickets')
@@ -112,6 +117,64 @@ export class SseController {
     if (done) subscription.off(); // the client left while we subscribed
     send(first);
     if (!done) refresh(); // a change between the first read and the subscription
+  }
+
+  @Get('kpis/stream')
+  @Public() // authenticated here: a bearer token or a ticket
+  @ApiTags('kpis')
+  @ApiQuery({ name: 'ticket', required: false })
+  @ApiOperation({
+    summary: 'Server-sent events: `kpis` with the body of GET /v1/kpis, now and whenever a figure changes',
+  })
+  async kpiStream(
+    @Query() q: KpisQuery,
+    @Query('ticket') ticket: unknown,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const user = await this.authenticate(req, ticket);
+    if (!INTERNAL_ROLES.includes(user.role))
+      throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not read KPIs`);
+    const first = await this.kpis.summary(q.saleEvent); // a 404 for an unknown event, before the stream opens
+
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': String(req.id),
+    });
+    let done = false;
+    let last = '';
+    let busy = false;
+    const send = (k: typeof first) => {
+      // `at` moves with the clock; only a changed figure is news.
+      const figures = JSON.stringify({ ...k, at: undefined });
+      if (done || figures === last) return;
+      last = figures;
+      raw.write(`event: kpis\ndata: ${JSON.stringify(k)}\n\n`);
+    };
+    const refresh = async () => {
+      if (busy || done) return; // a slow database never stacks up reads
+      busy = true;
+      try {
+        send(await this.kpis.summary(q.saleEvent));
+      } catch {
+        // the next tick tries again; the client keeps the figures it has
+      } finally {
+        busy = false;
+      }
+    };
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const poll = setInterval(() => void refresh(), KPI_POLL_MS);
+    raw.on('close', () => {
+      done = true;
+      clearInterval(heartbeat);
+      clearInterval(poll);
+    });
+    send(first);
   }
 
   private async authenticate(req: FastifyRequest, ticket: unknown): Promise<AuthUser> {

@@ -89,6 +89,31 @@ export class StockQuery {
   @IsOptional() @Matches(CODE) warehouse?: string;
 }
 
+export class StockHistoryQuery {
+  @ApiProperty() @Matches(CODE, CODE_REASON) sku!: string;
+  @ApiPropertyOptional({ description: 'one warehouse; default the whole network' })
+  @IsOptional()
+  @Matches(CODE, CODE_REASON)
+  warehouse?: string;
+  @ApiPropertyOptional({ description: 'business time; default 6 hours before `to`' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+  @ApiPropertyOptional({ description: 'business time; default (and at most) business now' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+  @ApiPropertyOptional({
+    description: 'seconds per point; default and minimum: the window in ≤ 360 points, ≥ 60 s',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  step?: number;
+}
+
 export class LedgerQuery extends ListQuery {
   @IsOptional() @Matches(CODE) sku?: string;
   @IsOptional() @Matches(CODE) warehouse?: string;

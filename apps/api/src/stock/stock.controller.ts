@@ -3,8 +3,16 @@ import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { Allow, CurrentUser } from '../auth/decorators';
-import { AdjustmentDto, CountDto, LedgerQuery, PresaleDto, StockQuery } from './orders.dto';
+import {
+  AdjustmentDto,
+  CountDto,
+  LedgerQuery,
+  PresaleDto,
+  StockHistoryQuery,
+  StockQuery,
+} from './orders.dto';
 import { PresaleService } from './presale.service';
+import { StockHistoryService } from './stock-history.service';
 import { StockService } from './stock.service';
 
 const INTERNAL = ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] as const;
@@ -21,6 +29,7 @@ export class StockController {
   constructor(
     private readonly stock: StockService,
     private readonly presale: PresaleService,
+    private readonly history: StockHistoryService,
   ) {}
 
   @Get('stock')
@@ -72,6 +81,16 @@ export class StockController {
   @ApiOperation({ summary: 'The append-only ledger, newest first' })
   ledger(@Query() q: LedgerQuery) {
     return this.stock.ledger(q);
+  }
+
+  @Get('stock/history')
+  @Allow(...INTERNAL)
+  @ApiOperation({
+    summary:
+      'A SKU over time (network or one warehouse) from the ledger: levels per step, alerts, arrivals and the forecast',
+  })
+  stockHistory(@Query() q: StockHistoryQuery) {
+    return this.history.history(q);
   }
 
   @Post('stock/adjustments')

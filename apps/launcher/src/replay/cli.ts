@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Scenario } from '@peakstock/domain';
-import { loadScenarioFiles } from '../scenario-files';
+import { loadScenarioFiles } from '@peakstock/persistence';
 import { renderReplayHtml } from './html';
 import { policyName, type ReplayPolicy, type ReplayProgress, type ReplayResult, runReplay } from './run';
 

@@ -16,7 +16,8 @@
  *   horizon (a sweep over all SKUs), and right after every order or cancel that touches the SKU; cart adds are
  *   picked up by the next evaluation. Alerts follow `nextAlertState` (open, escalate, resolve, cool-down);
  * - policy per SKU: the tier defaults (`resolveDynamicPolicy(tier)`) or `staticPolicy(threshold)`, where the
- *   threshold is the given N or, when none is given, 10 % of the SKU's opening stock;
+ *   threshold is the given N or, when none is given, 10 % of the SKU's opening stock; or, for a policy preview,
+ *   whatever a book of policies (stored or draft) resolves for the SKU;
  * - sale window end = the end of the last live session, or the last trace event when there is no session;
  *   fastest supply = the shortest `leadTimeHours` of a supplier of the SKU, in minutes (none: no supplier).
  *
@@ -44,8 +45,22 @@ import {
 } from './policy';
 import { type AlertState, nextAlertState } from './state-machine';
 
-/** `dynamic`: tier defaults; `static`: warning when available < threshold (default: 10 % of opening stock). */
-export type OfflinePolicyChoice = 'dynamic' | { type: 'static'; threshold?: number };
+/**
+ * `dynamic`: tier defaults; `static`: warning when available < threshold (default: 10 % of opening stock);
+ * `book`: each SKU's policy as a policy book resolves it (the console's preview of stored or draft policies).
+ */
+export type OfflinePolicyChoice =
+  | 'dynamic'
+  | { type: 'static'; threshold?: number }
+  | { type: 'book'; policyFor(sku: string, tier: SkuTier): AlertPolicy };
+
+/** What the evaluation reads of a scenario: a recorded sale event can be put in this shape as well. */
+export type OfflineScenario = Pick<Scenario, 'startsAt' | 'startsAtMs' | 'horizonHours'> & {
+  skus: Pick<Scenario['skus'][number], 'code' | 'tier'>[];
+  stock: Pick<Scenario['stock'][number], 'sku' | 'onHand'>[];
+  suppliers: Pick<Scenario['suppliers'][number], 'skus' | 'leadTimeHours'>[];
+  liveSessions: Pick<Scenario['liveSessions'][number], 'endsAtMinute'>[];
+};
 
 export interface OfflineOptions {
   policy: OfflinePolicyChoice;
@@ -116,10 +131,26 @@ function offsetMinutesOf(iso: string): number {
 }
 
 export function evaluateOffline(
-  scenario: Scenario,
+  scenario: OfflineScenario,
   events: TraceEvents,
   options: OfflineOptions,
 ): OfflineResult {
+  const steps = evaluateOfflineSteps(scenario, events, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same evaluation in steps: it yields after every trace event and every swept minute, so a server can run
+ * it between other work (a preview of a long scenario takes seconds of CPU) without blocking its event loop.
+ */
+export function* evaluateOfflineSteps(
+  scenario: OfflineScenario,
+  events: TraceEvents,
+  options: OfflineOptions,
+): Generator<void, OfflineResult, void> {
   const start = scenario.startsAtMs;
   const offset = offsetMinutesOf(scenario.startsAt);
   const iso = (ms: number | null): string | null => (ms === null ? null : toIsoWithOffset(ms, offset));
@@ -140,7 +171,10 @@ export function evaluateOffline(
     let policy: AlertPolicy;
     let staticThreshold: number | null = null;
     if (choice === 'dynamic') policy = resolveDynamicPolicy(sku.tier);
-    else {
+    else if (choice.type === 'book') {
+      policy = choice.policyFor(sku.code, sku.tier);
+      if (policy.type === 'static') staticThreshold = policy.threshold;
+    } else {
       staticThreshold = choice.threshold ?? open * 0.1;
       policy = staticPolicy(staticThreshold);
     }
@@ -194,15 +228,16 @@ export function evaluateOffline(
   };
 
   let nextSweep = 0;
-  const sweepUntil = (ms: number): void => {
+  function* sweepUntil(ms: number): Generator<void, void, void> {
     for (let at = start + nextSweep * MINUTE_MS; at <= ms; at = start + ++nextSweep * MINUTE_MS) {
       for (const sim of all) {
         // Closing the idle minutes once here keeps every later forecast from redoing it.
         sim.demand = advanceDemand(sim.demand, at);
         evaluate(sim, at);
       }
+      yield;
     }
-  };
+  }
 
   const take = (sim: SkuSim, qty: number, atMs: number): void => {
     sim.available -= qty;
@@ -217,7 +252,7 @@ export function evaluateOffline(
 
   for (const event of traceTimeline(events)) {
     const atMs = start + event.t * 1000;
-    sweepUntil(atMs);
+    yield* sweepUntil(atMs);
     if (event.kind === 'order') {
       const { order } = event;
       const lines = order.lines.map((l) => ({ line: l, sim: sims.get(l.sku)! }));
@@ -256,8 +291,9 @@ export function evaluateOffline(
     }
     processed++;
     options.onProgress?.(processed, total);
+    yield;
   }
-  sweepUntil(endsAtMs);
+  yield* sweepUntil(endsAtMs);
 
   const skus = all.map((sim): OfflineSkuResult => {
     const warnedAt =
