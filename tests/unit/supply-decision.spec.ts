@@ -111,6 +111,23 @@ describe('supply decisions of an alert', () => {
     ]);
   });
 
+  it('builds a kit that no supplier sells instead of restocking it, wherever a restock is allowed', () => {
+    const short = {
+      warehouses: [{ warehouse: 'HZ1', available: 20, forecastUnits: 50, transitHoursToTarget: null }],
+      allowed: ['restock', 'presale_suggestion'] as SupplyPicture['allowed'],
+    };
+    // Made, not bought: the level's restock becomes a kit-build suggestion from the components at hand.
+    expect(decideSupply(picture({ ...short, kitBuildable: 30 }))).toEqual([
+      { action: 'kit_build_suggestion', warehouse: 'HZ1', qty: 30, need: 80, buildable: 30 },
+    ]);
+    // Nothing to build from: no restock that could only end "no supplier" (the components' alerts act).
+    expect(decideSupply(picture({ ...short, kitBuildable: 0 }))).toEqual([]);
+    // A kit a supplier sells ready-made is restocked like any SKU.
+    expect(decideSupply(picture({ ...short, kitBuildable: 30, restockLeadHours: 2 }))).toEqual([
+      { action: 'restock', warehouse: 'HZ1', need: 80, networkShortfall: 80 },
+    ]);
+  });
+
   it('decides only what the level allows, and nothing when the warehouse is covered', () => {
     expect(decideSupply(picture({ allowed: ['notify'] }))).toEqual([]);
     expect(

@@ -81,7 +81,9 @@ export function warehouseNeed(w: Pick<WarehousePicture, 'available' | 'forecastU
  * - **restock** when the network is short and the factory can land in time (inside the sale window, or no sale is
  *   on, or no supplier is known yet: the restock workflow then picks one);
  * - **presale suggestion** when the network is short and the fastest supply lands after the sale window;
- * - **kit-build suggestion** when a kit is short while its components can still build some.
+ * - **kit-build suggestion** when a kit is short while its components can still build some. A kit that no
+ *   supplier sells is made, not bought: where a restock would be allowed it gets the kit-build suggestion
+ *   instead (a restock could only end "no supplier"); its components' own alerts restock them.
  */
 export function decideSupply(p: SupplyPicture): SupplyDecision[] {
   const allowed = new Set(p.allowed);
@@ -116,12 +118,13 @@ export function decideSupply(p: SupplyPicture): SupplyDecision[] {
       });
   }
 
+  const madeNotBought = p.kitBuildable !== null && p.restockLeadHours === null;
   if (networkShort) {
     const lead = p.restockLeadHours === null ? null : nonNegative(p.restockLeadHours);
     const saleEnd = p.saleWindowEndMs === null ? null : finiteOr(p.saleWindowEndMs, NaN);
     const landsAt = lead === null ? null : nowMs + lead * 60 * MINUTE_MS;
     const inTime = saleEnd === null || !Number.isFinite(saleEnd) || landsAt === null || landsAt <= saleEnd;
-    if (inTime && allowed.has('restock')) {
+    if (inTime && allowed.has('restock') && !madeNotBought) {
       // The warehouse that lacks the most receives it; the alert's own warehouse when it is a warehouse alert.
       const receiver =
         target ??
@@ -153,7 +156,8 @@ export function decideSupply(p: SupplyPicture): SupplyDecision[] {
   }
 
   const buildable = p.kitBuildable === null ? 0 : Math.floor(nonNegative(p.kitBuildable));
-  if (need > 0 && buildable > 0 && allowed.has('kit_build_suggestion'))
+  const buildAllowed = allowed.has('kit_build_suggestion') || (madeNotBought && allowed.has('restock'));
+  if (need > 0 && buildable > 0 && buildAllowed)
     decisions.push({
       action: 'kit_build_suggestion',
       warehouse: p.warehouse,
