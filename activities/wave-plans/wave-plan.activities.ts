@@ -21,6 +21,7 @@ const summaryOf = (w: WaveRow, orders: number): WaveSummary => ({
   class: w.class,
   startMs: w.start_at.getTime(),
   endMs: w.end_at.getTime(),
+  cutoffMs: w.cutoff_at.getTime(),
   courier: w.courier,
   orders,
 });

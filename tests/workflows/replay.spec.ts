@@ -43,7 +43,10 @@ describe('recorded workflow histories replay on the current code', () => {
       'transfer-not-dispatched-released.history.bin',
       'transfer-partial-approve-dispatch-receive-short.history.bin',
       'transfer-reject-expire-restock.history.bin',
+      // Recorded before and after the patch wave-due-at-cutoff: running plans of either code survive a deploy.
       'wave-plan-all-shipped.history.bin',
+      'wave-plan-at-cutoff-all-shipped.history.bin',
+      'wave-plan-late-at-cutoff-next-cycle.history.bin',
       'wave-plan-moves-late-next-cycle.history.bin',
     ]);
   });

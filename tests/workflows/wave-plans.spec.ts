@@ -269,7 +269,14 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
     });
     expect(done.body).toMatchObject({ handedOver: 3, done: true });
 
-    // The remote wave is not reported in time: it is flagged late and the lead told, once.
+    // The remote wave is not reported in time. Past its planned end it is behind, not late: its parcels can
+    // still make the courier's 18:00 cut-off.
+    const behind = waveOf((await plan()).waves as WaveView[], remote);
+    await eventually(businessNow, (now) => now > Date.parse(behind.end) + 60_000, 30_000);
+    expect(waveOf((await plan()).waves as WaveView[], remote).late).toBe(false);
+    // The cut-off passes without it: it is flagged late and the lead told, once.
+    expect(Date.parse(behind.cutoff)).toBe(Date.parse('2026-11-11T18:00:00+08:00'));
+    await api.call('PUT', '/v1/clock', { body: { scale: SCALE, businessNow: '2026-11-11T18:00:30+08:00' } });
     const remoteWave = await eventually(
       async () => waveOf((await plan()).waves as WaveView[], remote),
       (w) => w.late,
@@ -313,7 +320,13 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
       async () => ((await plan()).waves as WaveView[])[0]!,
       (w) => w.status === 'released',
     );
-    await report(lastWave.id, { picked: 1, packed: 1, handedOverOrderIds: [late], idempotencyKey: 'r5' });
+    const r5 = await report(lastWave.id, {
+      picked: 1,
+      packed: 1,
+      handedOverOrderIds: [late],
+      idempotencyKey: 'r5',
+    });
+    expect(r5.body).toMatchObject({ done: true });
     const finished = await eventually(progressOf, (p) => p.status === 'completed', 30_000);
     expect(finished.stage).toBe('all shipped');
     const shipped = await api.app
@@ -323,8 +336,10 @@ describe('picking waves: plan, approve with moves, release on time, hand over, n
     expect(shipped).toEqual([{ n: 7 }]);
     expect(await verifyLedger(api.app.get(DataSource))).toMatchObject({ mismatches: [] });
     const client = api.app.get(TemporalService).client;
-    await keepHistory(client, id, 'wave-plan-moves-late-next-cycle', firstRun);
-    await keepHistory(client, id, 'wave-plan-all-shipped');
+    // Recorded with waves due at the courier's cut-off (patch wave-due-at-cutoff); the histories named
+    // wave-plan-moves-late-next-cycle and wave-plan-all-shipped were recorded before it (due at the planned end).
+    await keepHistory(client, id, 'wave-plan-late-at-cutoff-next-cycle', firstRun);
+    await keepHistory(client, id, 'wave-plan-at-cutoff-all-shipped');
   }, 120_000);
 
   it('refuses bad input naming the field, and unknown waves and plans with 404', async () => {

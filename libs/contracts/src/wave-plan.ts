@@ -34,6 +34,11 @@ export interface WaveSummary {
   class: WaveClass;
   startMs: number;
   endMs: number;
+  /**
+   * The courier cut-off its parcels are handed over at (at or after endMs). Optional: summaries kept in
+   * histories from before it existed have none.
+   */
+  cutoffMs?: number;
   courier: string;
   orders: number;
 }

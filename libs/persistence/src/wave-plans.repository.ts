@@ -67,19 +67,33 @@ export function wavesOf(db: Queryable, planId: string): Promise<WaveRow[]> {
   return queryRows<WaveRow>(db, 'SELECT * FROM waves WHERE plan_id = $1 ORDER BY idx', [planId]);
 }
 
-/** Per wave of the plan: its order ids in planned order, and how many were handed over. */
-export async function waveOrders(
-  db: Queryable,
-  planId: string,
-): Promise<Map<string, { orderIds: string[]; handedOver: number }>> {
-  const rows = await queryRows<{ wave_id: string; order_ids: string[]; handed_over: number }>(
+export interface WaveOrders {
+  orderIds: string[];
+  handedOver: number;
+  /** Business time of the wave's latest hand-over to the courier; null before the first. */
+  lastHandedOverAt: Date | null;
+}
+
+/** Per wave of the plan: its order ids in planned order, and how many were handed over, and when last. */
+export async function waveOrders(db: Queryable, planId: string): Promise<Map<string, WaveOrders>> {
+  const rows = await queryRows<{
+    wave_id: string;
+    order_ids: string[];
+    handed_over: number;
+    last_handed_over_at: Date | null;
+  }>(
     db,
     `SELECT wave_id, array_agg(order_id::text ORDER BY order_id) AS order_ids,
-            count(handed_over_at)::int AS handed_over
+            count(handed_over_at)::int AS handed_over, max(handed_over_at) AS last_handed_over_at
        FROM wave_orders WHERE plan_id = $1 GROUP BY wave_id`,
     [planId],
   );
-  return new Map(rows.map((r) => [r.wave_id, { orderIds: r.order_ids, handedOver: r.handed_over }]));
+  return new Map(
+    rows.map((r) => [
+      r.wave_id,
+      { orderIds: r.order_ids, handedOver: r.handed_over, lastHandedOverAt: r.last_handed_over_at },
+    ]),
+  );
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   queryRows,
   warehouseCapacity,
   waveOrders,
+  type WaveOrders,
   wavesOf,
   type WavePlanRow,
   type WaveRow,
@@ -294,7 +295,7 @@ export class WavePlansService {
   }
 }
 
-const waveView = (w: WaveRow, orders?: { orderIds: string[]; handedOver: number }) => ({
+const waveView = (w: WaveRow, orders?: WaveOrders) => ({
   id: w.id,
   index: w.idx,
   class: w.class,
@@ -305,6 +306,7 @@ const waveView = (w: WaveRow, orders?: { orderIds: string[]; handedOver: number 
   orders: orders?.orderIds ?? [],
   orderCount: orders?.orderIds.length ?? 0,
   handedOver: orders?.handedOver ?? 0,
+  lastHandedOverAt: orders?.lastHandedOverAt?.toISOString() ?? null,
   pickLines: w.pick_lines,
   units: w.units,
   skuVisits: w.sku_visits,
