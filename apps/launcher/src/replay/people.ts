@@ -29,6 +29,7 @@ interface WaveView {
   orders: string[];
   orderCount: number;
   handedOver: number;
+  lastHandedOverAt: string | null;
   pickLines: number;
   units: number;
   status: string;

@@ -13,7 +13,7 @@ import { loadDemoMasterData, offsetMinutes, saleEventBody } from '../demo-data';
 import { ChannelStream, type ClientTally, emptyTally } from './channels';
 import type { ReplayCharts } from './html';
 import { SimulatedPartners } from './partners';
-import { SimulatedPeople } from './people';
+import { SimulatedPeople, type WavePlanView } from './people';
 import { ApiUser, ReplayClock, Scheduler, sleep } from './sim';
 
 const MINUTE = 60_000;
@@ -271,8 +271,11 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
         } catch (err) {
           log(`stock sample: ${(err as Error).message}`);
         }
-        // About one sample per business minute while the trace streams, fewer in the fast hours.
-        await sleep(Math.max(250, MINUTE / clock.scale));
+        // About one sample per business minute while the trace streams, fewer in the fast hours. In short
+        // naps: the scale changes under it (a minute at the opening 1× is a real minute).
+        const next = clock.nowMs() + MINUTE;
+        do await sleep(250);
+        while (sampling && clock.nowMs() < next);
       }
     })();
 
@@ -525,7 +528,10 @@ async function chartsOf(
     points: Array.from({ length: counts.length }, (_, minute) => ({ minute, orders: counts[minute] ?? 0 })),
   }));
   const waves: ReplayCharts['waves'] = [];
-  for (const plan of people.wavePlans.values())
+  for (const seen of people.wavePlans.values()) {
+    // As the plan stands now: the view the leads worked from predates the last hand-overs.
+    const latest = await admin.send('GET', `/v1/wave-plans/${encodeURIComponent(seen.workflowId)}`);
+    const plan = latest.status === 200 ? (latest.body as WavePlanView) : seen;
     for (const w of plan.waves)
       waves.push({
         warehouse: plan.warehouse,
@@ -534,8 +540,13 @@ async function chartsOf(
         endAt: local(w.end),
         orders: w.orderCount,
         late: w.late,
-        shippedAt: null,
+        // Shipped when its last order went to the courier.
+        shippedAt:
+          w.orderCount > 0 && w.handedOver >= w.orderCount && w.lastHandedOverAt
+            ? local(Date.parse(w.lastHandedOverAt))
+            : null,
       });
+  }
   const courier: ReplayCharts['courier'] = [];
   const bookings = await allPages<WorkflowProgress>(admin, '/v1/workflows?kind=courier_booking');
   for (const b of bookings) {

@@ -161,6 +161,8 @@ export class Scheduler {
         (err: unknown) => {
           const message = err instanceof Error ? err.message : String(err);
           if (++job.tries < 5) {
+            // Said at once: what fails first (a live session refused, say) explains what follows it.
+            if (job.tries === 1) this.onError(`${key}: ${message} (trying again)`);
             // Again a little later in real time (whatever the scale), like a person trying again.
             const retryAt = this.clock.nowMs() + 2_000 * this.clock.scale;
             this.due.set(key, { ...job, atMs: retryAt });
