@@ -26,6 +26,8 @@ interface WaveView {
   start: string;
   end: string;
   courier: string;
+  /** The courier cut-off the wave is due at (it is late only when not handed over by then). */
+  cutoff: string;
   orders: string[];
   orderCount: number;
   handedOver: number;

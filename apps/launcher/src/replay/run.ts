@@ -109,6 +109,17 @@ const localTime = (s: Scenario) => {
   return (at: number | string) => toIsoWithOffset(typeof at === 'number' ? at : Date.parse(at), offset);
 };
 
+/** Minutes ahead the hero charts' forecast covers (what the engine expects to sell in that time). */
+const FORECAST_SAMPLE_MINUTES = 30;
+
+interface Sample {
+  at: number;
+  /** Network available per hero SKU. */
+  available: Map<string, number>;
+  /** Units the alert engine expects to sell in the next 30 minutes, per hero SKU. */
+  forecast30: Map<string, number>;
+}
+
 const percentile = (xs: number[], p: number) => {
   if (!xs.length) return null;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -174,7 +185,7 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
       scale: clock.scale,
     });
   }, 1000);
-  const samples: { at: number; available: Map<string, number> }[] = [];
+  const samples: Sample[] = [];
   let partners: SimulatedPartners | null = null;
   let people: SimulatedPeople | null = null;
   let sampling = true;
@@ -267,7 +278,20 @@ export async function runReplay(input: ReplayInput): Promise<ReplayResult> {
           const available = new Map<string, number>();
           for (const it of stock.items)
             if (heroes.includes(it.sku)) available.set(it.sku, (available.get(it.sku) ?? 0) + it.available);
-          samples.push({ at: clock.nowMs(), available });
+          // The alert engine's own forecast for each hero, network-wide: the units it expects to sell in the
+          // next 30 minutes (the same projection the console draws).
+          const forecast30 = new Map<string, number>();
+          const from = new Date(clock.nowMs() - MINUTE).toISOString();
+          for (const sku of heroes) {
+            const h = await admin.send(
+              'GET',
+              `/v1/stock/history?sku=${encodeURIComponent(sku)}&from=${from}`,
+            );
+            const f = (h.body as { forecast?: { available: number }[] } | undefined)?.forecast;
+            if (h.status === 200 && f && f.length > FORECAST_SAMPLE_MINUTES)
+              forecast30.set(sku, Math.round(f[0]!.available - f[FORECAST_SAMPLE_MINUTES]!.available));
+          }
+          samples.push({ at: clock.nowMs(), available, forecast30 });
         } catch (err) {
           log(`stock sample: ${(err as Error).message}`);
         }
@@ -478,7 +502,7 @@ async function chartsOf(
   admin: ApiUser,
   s: Scenario,
   heroes: string[],
-  samples: { at: number; available: Map<string, number> }[],
+  samples: Sample[],
   tally: ClientTally,
   people: SimulatedPeople,
 ): Promise<ReplayCharts> {
@@ -492,23 +516,16 @@ async function chartsOf(
     const points = samples.map((p) => ({
       at: local(p.at),
       available: p.available.get(sku) ?? 0,
-      forecast30: null as number | null,
+      forecast30: p.forecast30.get(sku) ?? null,
     }));
     const marks: ReplayCharts['heroSkus'][number]['alerts'] = [];
-    // Every alert of the SKU marks the chart (a warehouse's warning is news for the network too); only the
-    // network-wide ones carry a forecast comparable with network stock.
+    // Every alert of the SKU marks the chart (a warehouse's warning is news for the network too).
     for (const a of alerts.filter((x) => x.sku === sku)) {
-      const network = a.warehouse === null || a.warehouse === 'network';
       for (const t of a.triggers ?? []) {
         const level = String(t.level);
         const atMs = typeof t.atMs === 'number' ? t.atMs : null;
         if (atMs === null || (level !== 'notice' && level !== 'warning' && level !== 'critical')) continue;
         marks.push({ at: local(atMs), level });
-        // The forecast behind the trigger, as units over the next 30 minutes, on the sample nearest to it.
-        const n = t.numbers as { forecastUnits?: number; windowMinutes?: number | null } | undefined;
-        const near = nearestSample(samples, atMs);
-        if (network && near >= 0 && typeof n?.forecastUnits === 'number' && n.windowMinutes)
-          points[near]!.forecast30 = Math.round((n.forecastUnits * 30) / n.windowMinutes);
       }
     }
     const stockouts: { from: string; to: string }[] = [];
@@ -591,18 +608,19 @@ async function explainOpenOrders(
     '/v1/orders?status=accepted',
   );
   const infeasible = new Map<string, string>();
-  const waveEnd = new Map<string, number>();
+  const waveDue = new Map<string, number>();
   for (const plan of people.wavePlans.values()) {
     for (const x of plan.infeasible ?? []) infeasible.set(x.orderId, x.code);
-    for (const w of plan.waves) for (const id of w.orders) waveEnd.set(id, Date.parse(w.end));
+    for (const w of plan.waves)
+      for (const id of w.orders) waveDue.set(id, Math.max(Date.parse(w.end), Date.parse(w.cutoff)));
   }
   const reasons: Record<string, number> = {};
   const unexplained: string[] = [];
   for (const o of open) {
     let reason: string | null = null;
-    const end = waveEnd.get(o.id);
+    const due = waveDue.get(o.id);
     if (o.presaleLines.some((l) => l.served < l.qty)) reason = 'presale: waiting for supply';
-    else if (end !== undefined) reason = end > nowMs ? 'in a wave not due yet' : 'in a late wave';
+    else if (due !== undefined) reason = due > nowMs ? 'in a wave not due yet' : 'in a late wave';
     else if (infeasible.has(o.id)) reason = `not plannable: ${infeasible.get(o.id)}`;
     else if (cutByHorizon) reason = 'horizon: wave planning still to come';
     if (reason === null) unexplained.push(o.id);
@@ -614,13 +632,6 @@ async function explainOpenOrders(
     unexplained: unexplained.length,
     unexplainedSample: unexplained.slice(0, 10),
   };
-}
-
-function nearestSample(samples: { at: number }[], atMs: number): number {
-  let best = -1;
-  for (let i = 0; i < samples.length; i++)
-    if (best < 0 || Math.abs(samples[i]!.at - atMs) < Math.abs(samples[best]!.at - atMs)) best = i;
-  return best;
 }
 
 async function allPages<T>(user: ApiUser, path: string): Promise<T[]> {
