@@ -16,15 +16,26 @@ import { onCleanup } from './cleanup.mjs';
 const require = createRequire(import.meta.url);
 const dist = (p) => require(path.join(ROOT, 'dist', p));
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
+const portFree = (port) =>
+  new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+
+/**
+ * `count` consecutive free ports, below the kernel's ephemeral range (32768 and up on Linux): a port found free
+ * there can be taken by any outgoing connection before its server binds it (a CI run lost a Temporal dev
+ * server that way).
+ */
+export async function freePort(count = 1) {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * (32_000 - 20_000));
+    let ok = true;
+    for (let k = 0; k < count && ok; k++) ok = await portFree(port + k);
+    if (ok) return port;
+  }
+  throw new Error(`no ${count} free consecutive ports between 20000 and 32000`);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -41,20 +52,8 @@ function stopChild(child, timeoutMs = 15_000) {
   });
 }
 
-/** A free port whose next two are free too (the dev server takes port + 2 for its metrics). */
-async function freePortRun() {
-  const free = (port) =>
-    new Promise((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
-    });
-  for (let i = 0; i < 50; i++) {
-    const port = await freePort();
-    if (port < 65000 && (await free(port + 1)) && (await free(port + 2))) return port;
-  }
-  throw new Error('no three free consecutive ports');
-}
+/** A free port whose next two are free too (the dev server takes port + 1 for HTTP, port + 2 for metrics). */
+const freePortRun = () => freePort(3);
 
 /** Waits until a worker polls `taskQueue` for workflow tasks (the worker logs nothing at LOG_LEVEL=warn). */
 async function waitForPoller({ address, namespace, taskQueue, child, timeoutMs = 90_000 }) {

@@ -31,6 +31,8 @@ export interface DevServerHandle {
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServerHandle> {
   const log = opts.log ?? (() => undefined);
   await assertPortFree(opts.port, 'Temporal dev server');
+  await assertPortFree(opts.port + 1, 'Temporal dev server (HTTP API)');
+  await assertPortFree(opts.port + 2, 'Temporal dev server (metrics)');
   if (opts.uiPort) await assertPortFree(opts.uiPort, 'Temporal Web UI');
   const args = [
     'server',
@@ -43,7 +45,10 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     opts.namespace,
     '--log-level',
     'error',
-    // The dev server's own metrics endpoint would take another port; nothing here reads it.
+    // Its HTTP API and metrics endpoints get ports chosen here, next to the gRPC one: left to itself the
+    // server picks a random one after our checks and can lose it to any outgoing connection.
+    '--http-port',
+    String(opts.port + 1),
     '--metrics-port',
     String(opts.port + 2),
   ];
