@@ -23,6 +23,21 @@ const KPI_POLL_MS = 2_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** Takes the response over from Fastify and starts a server-sent event stream on it; answers the raw response. */
+function openEventStream(req: FastifyRequest, reply: FastifyReply) {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // Proxies (nginx) must pass each event on at once rather than buffer the stream.
+    'x-accel-buffering': 'no',
+    'x-request-id': String(req.id),
+  });
+  return raw;
+}
+
 @ApiTags('workflows')
 @Controller('v1')
 export class SseController {
@@ -73,15 +88,7 @@ export class SseController {
     const first = await read();
     if (!first) throw notFound('workflow');
 
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(req.id),
-    });
+    const raw = openEventStream(req, reply);
     let lastVersion = -1;
     let done = false;
     let sending: Promise<void> = Promise.resolve();
@@ -137,15 +144,7 @@ export class SseController {
       throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not read KPIs`);
     const first = await this.kpis.summary(q.saleEvent); // a 404 for an unknown event, before the stream opens
 
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(req.id),
-    });
+    const raw = openEventStream(req, reply);
     let done = false;
     let last = '';
     let busy = false;
