@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { workflowBundleOptions } from '@peakstock/temporal';
 import { REPLAY_DIR } from '../support/histories';
 import { ENV, requireEnv } from '../support/stack';
 
@@ -50,6 +52,23 @@ describe('recorded workflow histories replay on the current code', () => {
       'wave-plan-moves-late-next-cycle.history.bin',
     ]);
   });
+
+  it('fails a change made without patched(): the check can fail', async () => {
+    const { code } = await bundleWorkflowCode({
+      ...workflowBundleOptions(),
+      workflowsPath: path.join(__dirname, '..', 'fixtures', 'workflows', 'nondeterministic.ts'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const file = 'wave-plan-all-shipped.history.bin';
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(REPLAY_DIR, file)));
+    await expect(
+      Worker.runReplayHistory(
+        { workflowBundle: { code } },
+        history,
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? 'wave-plan',
+      ),
+    ).rejects.toBeInstanceOf(DeterminismViolationError);
+  }, 120_000);
 
   it.each(files)('%s', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(REPLAY_DIR, file)));
