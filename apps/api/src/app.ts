@@ -30,6 +30,8 @@ export async function createApiApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
+    // The client's address (per-address limits) from X-Forwarded-For only through proxies the operator named.
+    ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();

@@ -39,6 +39,13 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{32,128}$/, 'must be 32-128 characters of A-Z a-z 0-9 _ -')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/,
+      'must be a hop count or addresses/CIDRs, comma-separated',
+    )
+    .optional(),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(1000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
@@ -75,6 +82,11 @@ export interface AppConfig {
   bootstrapAdminToken?: string;
   logLevel: string;
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Which proxies in front of the API to believe about the client's address (X-Forwarded-For): a hop count or
+   * addresses; none by default. Per-address limits (failed authentications) need it behind a proxy.
+   */
+  trustProxy?: number | string[];
   tokenCacheSeconds: number;
   /** Email is off (logged as skipped) without SMTP_URL; IM webhooks need no configuration here. */
   notify: { smtpUrl?: string; mailFrom: string; consoleUrl: string };
@@ -132,6 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapAdminToken: e.BOOTSTRAP_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
+    trustProxy:
+      e.TRUST_PROXY === undefined
+        ? undefined
+        : /^\d+$/.test(e.TRUST_PROXY)
+          ? Number(e.TRUST_PROXY)
+          : e.TRUST_PROXY.split(','),
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
     notify: { smtpUrl: e.SMTP_URL, mailFrom: e.MAIL_FROM, consoleUrl: e.CONSOLE_URL.replace(/\/$/, '') },
     sellablePushMs: e.SELLABLE_PUSH_MS,

@@ -14,6 +14,9 @@ interface CacheEntry {
 }
 
 const MAX_CACHED = 10_000;
+/** Failed authentications a client address may make per minute before every token it sends is refused. */
+export const AUTH_FAILURES_PER_MINUTE = 30;
+const FAILURE_WINDOW_MS = 60_000;
 
 /**
  * Token → user by SHA-256 through a unique index, with a short cache so the order path never waits on it. A
@@ -22,6 +25,11 @@ const MAX_CACHED = 10_000;
 @Injectable()
 export class TokenService {
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Failed authentications per client address in its current minute. The request limit is per token, so a
+   * client guessing tokens gets a fresh allowance with every guess; this caps the guesses instead.
+   */
+  private readonly failures = new Map<string, { since: number; count: number }>();
 
   constructor(
     private readonly db: DataSource,
@@ -42,6 +50,28 @@ export class TokenService {
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(hash, { user, expires: now + this.config.tokenCacheSeconds * 1000 });
     return user;
+  }
+
+  /** Seconds until the address may try again when it failed too often this minute; null when it may now. */
+  refusedFor(address: string): number | null {
+    const f = this.failures.get(address);
+    if (!f) return null;
+    const left = f.since + FAILURE_WINDOW_MS - Date.now();
+    if (left <= 0) {
+      this.failures.delete(address);
+      return null;
+    }
+    return f.count >= AUTH_FAILURES_PER_MINUTE ? Math.ceil(left / 1000) : null;
+  }
+
+  noteFailure(address: string): void {
+    const now = Date.now();
+    const f = this.failures.get(address);
+    if (f && f.since + FAILURE_WINDOW_MS > now) f.count++;
+    else {
+      if (this.failures.size >= MAX_CACHED) this.failures.delete(this.failures.keys().next().value as string);
+      this.failures.set(address, { since: now, count: 1 });
+    }
   }
 
   forgetUser(userId: string): void {

@@ -177,6 +177,24 @@ export class SseController {
   }
 
   private async authenticate(req: FastifyRequest, ticket: unknown): Promise<AuthUser> {
+    const wait = this.tokens.refusedFor(req.ip);
+    if (wait !== null)
+      throw new DomainError(
+        ErrorCodes.RATE_LIMITED,
+        `too many failed authentications from this address; retry in ${wait} s`,
+      );
+    try {
+      return await this.authenticateOnce(req, ticket);
+    } catch (err) {
+      // A wrong ticket or token counts as a guess; no credentials at all do not.
+      const presented = ticket !== undefined || req.headers.authorization !== undefined;
+      if (presented && err instanceof DomainError && err.code === ErrorCodes.UNAUTHENTICATED)
+        this.tokens.noteFailure(req.ip);
+      throw err;
+    }
+  }
+
+  private async authenticateOnce(req: FastifyRequest, ticket: unknown): Promise<AuthUser> {
     if (ticket !== undefined) {
       // A repeated or empty ?ticket= is no ticket (and never reaches the hash as an array).
       if (typeof ticket !== 'string' || ticket.length === 0 || ticket.length > 200) {
