@@ -18,6 +18,9 @@ export function MaxDecimals(places: number, options?: ValidationOptions): Proper
         validate(value: unknown) {
           if (typeof value !== 'number' || !Number.isFinite(value)) return false;
           const scaled = value * scale;
+          // The tolerance absorbs binary float error; a value it would round to zero (1e-9) is not such error
+          // but a number the column cannot hold (found by fuzzing: it broke a `> 0` constraint).
+          if (value !== 0 && Math.round(scaled) === 0) return false;
           return Math.abs(scaled - Math.round(scaled)) < 1e-6 * Math.max(1, Math.abs(scaled));
         },
       },

@@ -34,6 +34,35 @@ export class ApiValidationPipe extends ValidationPipe {
         throw new DomainError(ErrorCodes.MALFORMED_BODY, 'the request body must be a JSON object');
       }
     }
+    // PostgreSQL refuses text with a NUL byte anywhere: named here, before any statement, rather than as an
+    // anonymous refusal from the database.
+    const nul = nulAt(
+      value,
+      metadata.type === 'param' || metadata.type === 'custom' ? (metadata.data ?? '') : '',
+    );
+    if (nul !== null)
+      throw validationFailed([{ field: nul || metadata.type, reason: 'must not contain NUL characters' }]);
     return super.transform(value, metadata);
   }
+}
+
+/** The path of the first string holding a NUL character (keys included), or null when there is none. */
+function nulAt(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  // Deeper than any DTO goes: such nesting is refused by validation anyway.
+  if (value === null || typeof value !== 'object' || depth > 32) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulAt(value[i], `${path}[${i}]`, depth + 1);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const here = path ? `${path}.${k}` : k;
+    if (k.includes('\u0000')) return here;
+    const found = nulAt(v, here, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }
