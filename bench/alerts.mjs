@@ -59,7 +59,7 @@ const TRIGGER_W2_STOCK = 1_000;
 // The relay claims a row by moving available_at a lease ahead (apps/api/src/outbox/outbox.service.ts).
 const RELAY_LEASE_MS = 30_000;
 
-export async function run({ log }) {
+export async function run({ log, print }) {
   const connections = num('BENCH_CONNECTIONS', 64);
   const askedRate = num('BENCH_RATE', 1000);
   const rateExplicit = !!process.env.BENCH_RATE;
@@ -688,7 +688,7 @@ export async function run({ log }) {
         ].join('; ') +
         '.',
     ];
-    for (const l of lines) console.log(l);
+    for (const l of lines) print(l);
 
     const strip = (s) => {
       const { args: _args, _answeredMs, _startMs, ...rest } = s;

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from '../scripts/lib/paths.mjs';
+import { goalLine } from './lib/report.mjs';
 import { startStack } from './lib/stack.mjs';
 
 const require = createRequire(import.meta.url);
@@ -90,6 +91,8 @@ export async function run({ log, args }) {
       `${((wallMs / 60_000 / GOAL_MINUTES) * 100).toFixed(0)} % of the ${GOAL_MINUTES}-minute goal ` +
       `(${report.units.oversold === 0 ? 'oversold 0' : `OVERSOLD ${report.units.oversold}`}, ledger ${ledger.mismatches === 0 ? 'verified' : 'MISMATCH'})`,
   );
+  log(goalLine('whole horizon, real minutes', wallMs / 60_000, { max: GOAL_MINUTES }, 'min').text);
+  log(goalLine('units oversold', report.units.oversold, { max: 1 }, 'units').text);
   console.log(
     `orders: ${report.orders.received} received, ${report.orders.accepted} accepted, ${report.orders.shipped} shipped; ` +
       `open at the end ${report.openOrders.open} (${report.openOrders.unexplained} unexplained): ` +

@@ -46,7 +46,7 @@ const NAIVE_ORDER_SQL = `INSERT INTO orders (channel, external_id, region, statu
 const NAIVE_LEDGER_SQL = `INSERT INTO stock_ledger (at, warehouse, sku, kind, d_reserved, idempotency_key, actor_kind, actor_id, cause)
   VALUES (now(), $1, $2, 'reservation', 1, $3, 'bench', 'naive', $4)`;
 
-export async function run({ log }) {
+export async function run({ log, print }) {
   const connections = num('BENCH_CONNECTIONS', 64);
   const durationS = num('BENCH_DURATION', 15);
   const warmupS = num('BENCH_WARMUP', 3);
@@ -371,7 +371,7 @@ export async function run({ log }) {
         ].join('; ') +
         '.',
     ];
-    for (const l of lines) console.log(l);
+    for (const l of lines) print(l);
 
     const file = writeJson('reserve', {
       benchmark: 'reserve',

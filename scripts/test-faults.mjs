@@ -1,0 +1,25 @@
+// `npm run test:faults`: the slow fault and fuzz suites, at sizes `npm test` cannot afford: 10,000 fuzzed write
+// requests, ten API kills under load, and the worker and notification kill suites. Same setup as `npm test`
+// (dependencies, Temporal CLI, embedded PostgreSQL); extra arguments go to jest.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './lib/paths.mjs';
+
+const r = spawnSync(
+  process.execPath,
+  [
+    path.join(ROOT, 'scripts', 'test.mjs'),
+    '--selectProjects',
+    'integration',
+    'e2e',
+    '--testPathPatterns',
+    'fuzz-writes|order-path-kill|worker-kill|notification-crash',
+    ...process.argv.slice(2),
+  ],
+  {
+    cwd: ROOT,
+    env: { FUZZ_RUNS: '10000', KILLS: '10', ...process.env },
+    stdio: 'inherit',
+  },
+);
+process.exit(r.status ?? 1);
