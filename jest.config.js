@@ -1,5 +1,5 @@
-// Four jest projects: unit, integration (real PostgreSQL), workflows (real Temporal dev server), e2e (built
-// processes as a user starts them). The
+// Five jest projects: unit, integration (real PostgreSQL), workflows (real Temporal dev server), e2e (built
+// processes as a user starts them), browser (the console in Debian's chromium). The
 // global setup starts what the selected projects need, once per run; see tests/support/global-setup.ts.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
@@ -24,5 +24,6 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.spec.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/tests/workflows/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.spec.ts'] },
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.spec.ts'] },
   ],
 };

@@ -22,12 +22,17 @@ export function ensureDependencies(log = console.log) {
   return true;
 }
 
-/** Incremental TypeScript build into dist/, path aliases rewritten, and the pre-built workflow bundle. */
+/** Incremental TypeScript build into dist/, path aliases rewritten, the console (dist/console) and the workflow bundle. */
 export function build(log = console.log) {
   const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
   log('building (TypeScript with the OpenAPI plugin)…');
   compile();
   execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  log('building the console (Vite)…');
+  execFileSync(bin('vite'), ['build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   log('bundling workflows…');
   execFileSync(
     process.execPath,

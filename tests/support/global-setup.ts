@@ -5,14 +5,15 @@
  */
 // The setup runs outside jest's module registry (no moduleNameMapper): resolve the @peakstock/* aliases here.
 import 'tsconfig-paths/register';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDataSource, runMigrations, startEmbeddedPostgres } from '@peakstock/persistence';
 import { startTemporalDevServer, workflowBundleOptions } from '@peakstock/temporal';
-import { ENV } from './stack';
+import { CHROMIUM, ENV } from './stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TEST_PG_PORT = Number(process.env.TEST_PG_PORT || 54339);
@@ -38,6 +39,26 @@ async function choosePort(preferred: number, span: number): Promise<{ port: numb
 }
 
 type Stoppable = { stop(): Promise<void> };
+
+/** The browser suite drives Debian's chromium (never a downloaded browser): installed here when missing. */
+function ensureChromium(say: (l: string) => void): void {
+  if (existsSync(CHROMIUM)) return;
+  say(`${CHROMIUM} is missing: installing Debian's chromium with apt-get (a minute or two)`);
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  for (const args of [
+    ['apt-get', 'update'],
+    ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium'],
+  ]) {
+    const [cmd, ...rest] = [...sudo, ...args];
+    const r = spawnSync(cmd!, rest, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (r.status !== 0)
+      throw new Error(`\`${[cmd, ...rest].join(' ')}\` failed: the browser suite needs ${CHROMIUM}`);
+  }
+  say('chromium installed');
+}
 const g = globalThis as unknown as { __peakstockStack?: Stoppable[] };
 
 /** The projects named by --selectProjects on jest's command line (this runs in jest's own process); all if none. */
@@ -63,11 +84,13 @@ function withDatabase(url: string, db: string): string {
 
 export default async function globalSetup(): Promise<void> {
   const stack: Stoppable[] = (g.__peakstockStack = []);
-  const needDb = wants('integration') || wants('workflows') || wants('e2e');
-  const needTemporal = wants('workflows') || wants('e2e');
+  const needDb = wants('integration') || wants('workflows') || wants('e2e') || wants('browser');
+  const needTemporal = wants('workflows') || wants('e2e') || wants('browser');
   const t0 = Date.now();
   const say = (l: string) =>
     process.stdout.write(`[test setup] ${l} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+
+  if (wants('browser')) ensureChromium(say);
 
   if (needDb) {
     let serverUrl = process.env.DATABASE_URL;

@@ -15,3 +15,6 @@ export function requireEnv(name: string): string {
   if (!v) throw new Error(`${name} is not set: run the tests with \`npm test\` (the global setup sets it)`);
   return v;
 }
+
+/** Debian's chromium, which the browser suite drives (the global setup installs it when missing). */
+export const CHROMIUM = '/usr/bin/chromium';

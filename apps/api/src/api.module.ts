@@ -15,7 +15,7 @@ import { ApiMetrics } from './metrics/metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProbesController } from './probes/probes.controller';
 import { TemporalService } from './temporal/temporal.service';
-import { UsersController } from './users/users.controller';
+import { MeController, UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { AuditController } from './audit/audit.controller';
@@ -91,6 +91,7 @@ export class ApiModule {
         MetricsController,
         ClockController,
         UsersController,
+        MeController,
         ProbesController,
         WorkflowsController,
         SseController,

@@ -1,13 +1,18 @@
 /** Builds the API application; main.ts listens with it, tests build it the same way. */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@peakstock/config';
 import { ErrorCodes } from '@peakstock/domain';
+import { repoRoot } from '@peakstock/temporal';
 import { ApiModule } from './api.module';
 import { hashToken } from './auth/token.service';
 import { overriddenStatus } from './common/http-status';
@@ -76,6 +81,8 @@ export async function createApiApp(
     }),
   });
 
+  await serveConsole(fastify);
+
   fastify.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id);
     const status = overriddenStatus(reply);
@@ -102,4 +109,33 @@ export async function createApiApp(
   );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
+}
+
+/**
+ * The ops console (apps/console, built by Vite into dist/console) at `/`. It routes in the URL's hash, so the
+ * server only serves files. Asset names carry their content hash: cached for a year; index.html never, so a
+ * deploy reaches every open tab at its next load. Without a build, `/` says how to make one.
+ */
+async function serveConsole(fastify: FastifyInstance) {
+  const root = path.join(repoRoot(), 'dist', 'console');
+  if (!existsSync(path.join(root, 'index.html'))) {
+    fastify.get('/', (_req, reply) =>
+      reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The console is not built: `npm run build` builds it (npm start does too).'),
+    );
+    return;
+  }
+  await fastify.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    index: ['index.html'],
+    setHeaders: (res, file) => {
+      void res.header(
+        'cache-control',
+        file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
 }

@@ -38,3 +38,18 @@ export class UsersController {
     return this.users.revoke(id, user);
   }
 }
+
+/** Who the caller is: the console signs in with a token and shows what the role may do. */
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1/me')
+export class MeController {
+  @Get()
+  @Allow('signed-in')
+  @ApiOperation({
+    summary: 'The signed-in user: name, role, locale and scope (warehouses, channel, partner)',
+  })
+  me(@CurrentUser() user: AuthUser) {
+    return user;
+  }
+}

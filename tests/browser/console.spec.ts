@@ -1,0 +1,163 @@
+/**
+ * The ops console in a real browser (Debian's chromium through playwright-core) against the real API, worker,
+ * Temporal dev server and PostgreSQL: a warehouse lead signs in, finds the transfer task ops created through
+ * the API, approves it and watches the workflow move on; ops starts an urgent restock from the actions page;
+ * the language switches; screenshots of the war room (desktop) and the inbox (phone width) are kept under
+ * tests/browser/screenshots/ (git-ignored).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { createUser, seedScopes, startTestApi, type TestApi } from '../support/api';
+import { buildDist } from '../support/build';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { CHROMIUM } from '../support/stack';
+import { eventually, startTestWorker, temporalEnv } from '../support/worker';
+
+const SHOTS = path.join(__dirname, 'screenshots');
+
+describe('the ops console in chromium', () => {
+  const taskQueue = 'browser-console';
+  let db: TestDatabase;
+  let worker: INestApplicationContext;
+  let api: TestApi;
+  let browser: Browser;
+  let lead: string;
+  let ops: string;
+  let transferId: string;
+
+  const put = async (p: string, body: unknown) => {
+    const r = await api.call('PUT', p, { body });
+    if (r.status >= 300) throw new Error(`${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+
+  beforeAll(async () => {
+    buildDist(); // dist/console, which the API serves at /
+    db = await createTestDatabase();
+    worker = await startTestWorker(db, taskQueue);
+    api = await startTestApi(db, { ...temporalEnv(taskQueue), ALERT_ENGINE: '0' });
+    await seedScopes(api);
+    await put('/v1/transit-lanes/GZ1/HZ1', { hours: 20 });
+    await put('/v1/skus/LIP', { name: 'Velvet lipstick', unitCost: 10, unitPrice: 30, tier: 'A' });
+    await put('/v1/suppliers/FAC-A', {
+      name: 'Factory A',
+      skus: [{ sku: 'LIP' }],
+      leadTimeHours: 48,
+      unitsPerDay: 10_000,
+      adapter: 'manual',
+    });
+    for (const [warehouse, qty] of [
+      ['GZ1', 200],
+      ['HZ1', 5],
+    ] as const)
+      await api.call('POST', '/v1/stock/adjustments', {
+        body: { warehouse, sku: 'LIP', qty, reason: 'opening', idempotencyKey: `open-${warehouse}` },
+      });
+    lead = (await createUser(api, { name: 'Lead GZ1', role: 'warehouse_lead', warehouses: ['GZ1'] })).token;
+    ops = (await createUser(api, { name: 'Ops', role: 'ops' })).token;
+    // Ops moves stock from Guangzhou to Hangzhou: the Guangzhou lead must approve.
+    const started = await api.call('POST', '/v1/transfers', {
+      token: ops,
+      body: { sku: 'LIP', toWarehouse: 'HZ1', qty: 40, fromWarehouse: 'GZ1' },
+    });
+    expect(started.status).toBe(202);
+    transferId = started.body.workflowId as string;
+    await eventually(
+      async () =>
+        (await api.call('GET', '/v1/tasks', { token: lead })).body.items as { workflowId: string }[],
+      (items) => items.some((t) => t.workflowId === transferId),
+      30_000,
+    );
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await worker?.close();
+    await db?.drop();
+  });
+
+  const signIn = async (page: Page, token: string) => {
+    await page.goto(api.url);
+    await page.getByLabel(/API 令牌|API token/).fill(token);
+    await page.getByRole('button', { name: /登录|Sign in/ }).click();
+  };
+
+  it('a lead approves the transfer from the inbox and sees the workflow move on', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(page, lead);
+    // Chinese by default; switch to English and back: every label follows.
+    await page.getByRole('link', { name: '待办任务' }).click();
+    await page.getByRole('heading', { name: /待办任务/ }).waitFor();
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('heading', { name: /Task inbox/ }).waitFor();
+    expect(await page.getByRole('link', { name: 'War room' }).count()).toBe(1);
+
+    const card = page.getByRole('article').filter({ hasText: transferId });
+    await card.waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'inbox-phone.png'), fullPage: true });
+    await card.getByLabel('Comment').fill('ok, from the GZ1 surplus');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    // The decision went through the workflow; its next stage arrives over server-sent events.
+    const stage = card.getByTestId('stage');
+    await stage.waitFor();
+    await eventually(
+      () => stage.textContent(),
+      (s) => Boolean(s && s !== '…' && !/approval/i.test(s)),
+      20_000,
+    );
+    const progress = await api.call('GET', `/v1/workflows/${encodeURIComponent(transferId)}`);
+    expect(progress.body.stage).toBe(await stage.textContent());
+    expect(progress.body.stage).not.toMatch(/approval/i);
+
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('heading', { name: /待办任务/ }).waitFor();
+    await page.close();
+  }, 120_000);
+
+  it('ops starts an urgent restock from the actions page, and the war room shows the pool', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, ops);
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('link', { name: 'Actions' }).click();
+    const form = page.getByRole('form', { name: 'Urgent restock' });
+    await form.getByLabel('SKU').selectOption('LIP');
+    await form.getByLabel('Warehouse', { exact: true }).selectOption('HZ1');
+    await form.getByLabel('Reason').fill('live room sold out faster than planned');
+    await form.getByRole('button', { name: 'Start' }).click();
+    await form
+      .getByTestId('started')
+      .waitFor({ timeout: 20_000 })
+      .catch(async (err: unknown) => {
+        throw new Error(`no workflow started; the form says: ${await form.textContent()}`, { cause: err });
+      });
+    const id = await form.getByTestId('started').textContent();
+    expect(id).toBe('restock:LIP:HZ1');
+    const restock = await eventually(
+      () => api.call('GET', `/v1/workflows/${encodeURIComponent(id!)}`),
+      (r) => r.status === 200,
+    );
+    expect(restock.body.kind).toBe('restock');
+
+    await page.getByRole('link', { name: 'War room' }).click();
+    await page.getByText('live').waitFor({ timeout: 20_000 });
+    await page.getByRole('img', { name: /LIP/ }).waitFor();
+    // The KPI strip came from the stream, in English now.
+    await page.getByLabel('KPI').getByText('Oversold').waitFor();
+    await page.waitForTimeout(500); // the chart's first draw
+    await page.screenshot({ path: path.join(SHOTS, 'war-room.png'), fullPage: true });
+    await page.close();
+  }, 120_000);
+});
