@@ -76,9 +76,7 @@ export class SseController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const user = await this.authenticate(req, ticket);
-    if (!INTERNAL_ROLES.includes(user.role))
-      throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not read workflows`);
+    await this.internalReader(req, ticket, 'workflows');
     const read = async () =>
       (
         (await this.db.query('SELECT progress FROM workflow_projections WHERE workflow_id = $1', [id])) as {
@@ -139,9 +137,7 @@ export class SseController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const user = await this.authenticate(req, ticket);
-    if (!INTERNAL_ROLES.includes(user.role))
-      throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not read KPIs`);
+    await this.internalReader(req, ticket, 'KPIs');
     const first = await this.kpis.summary(q.saleEvent); // a 404 for an unknown event, before the stream opens
 
     const raw = openEventStream(req, reply);
@@ -174,6 +170,14 @@ export class SseController {
       clearInterval(poll);
     });
     send(first);
+  }
+
+  /** The caller by token or ticket, refused unless an internal role (the streams read internal figures). */
+  private async internalReader(req: FastifyRequest, ticket: unknown, what: string): Promise<AuthUser> {
+    const user = await this.authenticate(req, ticket);
+    if (!INTERNAL_ROLES.includes(user.role))
+      throw new DomainError(ErrorCodes.FORBIDDEN, `role ${user.role} may not read ${what}`);
+    return user;
   }
 
   private async authenticate(req: FastifyRequest, ticket: unknown): Promise<AuthUser> {
