@@ -1,8 +1,9 @@
 /**
  * The ops console in a real browser (Debian's chromium through playwright-core) against the real API, worker,
  * Temporal dev server and PostgreSQL: a warehouse lead signs in, finds the transfer task ops created through
- * the API, approves it and watches the workflow move on; ops starts an urgent restock from the actions page;
- * the language switches; screenshots of the war room (desktop) and the inbox (phone width) are kept under
+ * the API, approves it and watches the workflow move on; ops starts an urgent restock from the actions page,
+ * follows the transfer on the workflows page and approves a wave plan reviewed as a Gantt chart; the language
+ * switches; screenshots of the war room and the wave plan (desktop) and the inbox (phone width) are kept under
  * tests/browser/screenshots/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
@@ -25,6 +26,7 @@ describe('the ops console in chromium', () => {
   let browser: Browser;
   let lead: string;
   let ops: string;
+  let supply: string;
   let transferId: string;
 
   const put = async (p: string, body: unknown) => {
@@ -54,8 +56,17 @@ describe('the ops console in chromium', () => {
       await api.call('POST', '/v1/stock/adjustments', {
         body: { warehouse, sku: 'LIP', qty, reason: 'opening', idempotencyKey: `open-${warehouse}` },
       });
+    await put('/v1/couriers/SF', {
+      name: 'SF',
+      regions: ['*'],
+      parcelsPerDay: 1000,
+      pricePerParcel: 8,
+      cutoff: '23:59',
+      adapter: 'manual',
+    });
     lead = (await createUser(api, { name: 'Lead GZ1', role: 'warehouse_lead', warehouses: ['GZ1'] })).token;
     ops = (await createUser(api, { name: 'Ops', role: 'ops' })).token;
+    supply = (await createUser(api, { name: 'Supply', role: 'supply_manager' })).token;
     // Ops moves stock from Guangzhou to Hangzhou: the Guangzhou lead must approve.
     const started = await api.call('POST', '/v1/transfers', {
       token: ops,
@@ -151,6 +162,12 @@ describe('the ops console in chromium', () => {
     );
     expect(restock.body.kind).toBe('restock');
 
+    // The workflows page follows the transfer the lead approved: its steps so far, live.
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByRole('button', { name: transferId }).click();
+    await page.getByTestId('wf-stage').waitFor();
+    expect(await page.getByTestId('wf-stage').textContent()).not.toMatch(/approval/i);
+
     await page.getByRole('link', { name: 'War room' }).click();
     await page.getByText('live').waitFor({ timeout: 20_000 });
     await page.getByRole('img', { name: /LIP/ }).waitFor();
@@ -158,6 +175,61 @@ describe('the ops console in chromium', () => {
     await page.getByLabel('KPI').getByText('Oversold').waitFor();
     await page.waitForTimeout(500); // the chart's first draw
     await page.screenshot({ path: path.join(SHOTS, 'war-room.png'), fullPage: true });
+    await page.close();
+  }, 120_000);
+
+  it('the supply manager reviews a wave plan as a Gantt chart and approves it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, supply);
+    await page.getByLabel('语言').selectOption('en');
+    // A wave plan for the Guangzhou orders: reviewed as a Gantt chart, then approved from the page.
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await api.call('POST', '/v1/orders', {
+            token: ops,
+            body: {
+              channel: 'douyin',
+              externalId: `b-${i}`,
+              region: 'GD',
+              lines: [{ sku: 'LIP', qty: 1 + i }],
+            },
+          })
+        ).status,
+      ).toBe(201);
+    const now = Date.parse((await api.call('GET', '/v1/clock')).body.now as string);
+    const planned = await api.call('POST', '/v1/wave-plans', {
+      token: ops,
+      body: {
+        warehouse: 'GZ1',
+        from: new Date(now).toISOString(),
+        to: new Date(now + 4 * 3_600_000).toISOString(),
+      },
+    });
+    expect(planned.status).toBe(202);
+    await eventually(
+      () => api.call('GET', `/v1/wave-plans/${encodeURIComponent('wave-plan:GZ1')}`),
+      (r) => r.status === 200 && r.body.status === 'proposed',
+      30_000,
+    );
+    await page.getByRole('link', { name: 'Wave plans' }).click();
+    await page.getByRole('img', { name: /wave-plan:GZ1/ }).waitFor();
+    expect(await page.getByTestId('plan-status').textContent()).toBe('proposed');
+    await page.screenshot({ path: path.join(SHOTS, 'wave-plan.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Approve plan' }).click();
+    await eventually(
+      () => page.getByTestId('plan-status').textContent(),
+      (st) => st === 'approved',
+      20_000,
+    ).catch(async (err: unknown) => {
+      throw new Error(
+        `the plan was not approved; the page says: ${await page.locator('main').textContent()}`,
+        {
+          cause: err,
+        },
+      );
+    });
+
     await page.close();
   }, 120_000);
 });

@@ -3,12 +3,14 @@ import { api, ApiError, type Me, session } from './api';
 import { I18nContext, type LabelKey, type Locale, makeI18n } from './i18n';
 import { Actions } from './pages/Actions';
 import { Inbox } from './pages/Inbox';
+import { Plans } from './pages/Plans';
 import { SignIn } from './pages/SignIn';
+import { Workflows } from './pages/Workflows';
 
 // The war room carries the chart library: loaded when first shown, so signing in stays light.
 const WarRoom = lazy(() => import('./pages/WarRoom').then((m) => ({ default: m.WarRoom })));
 
-type Page = 'war-room' | 'inbox' | 'actions';
+type Page = 'war-room' | 'inbox' | 'workflows' | 'plans' | 'actions';
 
 /** Which pages a role sees: everyone their inbox; internal roles the war room; ops and supply the actions. */
 const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
@@ -22,6 +24,12 @@ const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
     label: 'inbox',
     roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'channel', 'partner'],
   },
+  {
+    page: 'workflows',
+    label: 'workflows',
+    roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'],
+  },
+  { page: 'plans', label: 'plans', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] },
   { page: 'actions', label: 'actions', roles: ['ops', 'supply_manager'] },
 ];
 
@@ -120,6 +128,10 @@ export function App() {
           </Suspense>
         ) : current === 'inbox' ? (
           <Inbox me={me} />
+        ) : current === 'workflows' ? (
+          <Workflows />
+        ) : current === 'plans' ? (
+          <Plans me={me} />
         ) : current === 'actions' ? (
           <Actions />
         ) : null}
