@@ -81,7 +81,12 @@ describe('npm start launcher (built, against an existing PostgreSQL and Temporal
   it('starts worker and API with the demo data, prints URLs and tokens, serves them, stops on SIGTERM and resumes', async () => {
     const out = await launch();
     expect(out).toContain(`http://127.0.0.1:${PORT}/docs`);
+    expect(out).toMatch(new RegExp(`Console +http://127\\.0\\.0\\.1:${PORT}/ `));
     expect(out).toContain('nothing local started');
+    // The console is served at / by the API the launcher started.
+    const home = await fetch(`http://127.0.0.1:${PORT}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<div id="root">');
 
     const adminToken = readFileSync(path.join(dataDir, 'admin.token'), 'utf8').trim();
     expect(statSync(path.join(dataDir, 'admin.token')).mode & 0o077).toBe(0);

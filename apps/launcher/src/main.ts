@@ -189,6 +189,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'PeakStock is running.',
+    `  Console      ${apiUrl}/   (sign in with a token below)`,
     `  API          ${apiUrl}`,
     `  Swagger UI   ${apiUrl}/docs`,
     `  OpenAPI      ${apiUrl}/openapi.json`,
