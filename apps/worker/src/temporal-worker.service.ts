@@ -70,6 +70,10 @@ export class TemporalWorkerService implements OnApplicationBootstrap, BeforeAppl
       interceptors: { activity: [() => ({ inbound: new ActivityFailureCounter(this.db) })] },
       // Let in-flight activities finish their idempotent writes before the process leaves.
       shutdownGraceTime: '10s',
+      // A decision waits at most 10 s for its update (API.md). After a worker restart, a workflow the old worker
+      // had cached still gets its next task on that worker's sticky queue until this timeout, then on the shared
+      // queue; the SDK's 10 s default would spend the caller's whole wait there and answer 503.
+      stickyQueueScheduleToStartTimeout: '3s',
     });
     this.running = this.worker.run().catch((err: unknown) => {
       this.log.error(`worker stopped: ${String(err)}`);
