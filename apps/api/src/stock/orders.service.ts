@@ -170,6 +170,32 @@ export class OrdersService {
     // The replay check runs only where it can change the answer (a conflict on insert, or no stock), which
     // keeps a round trip off every new order.
     await this.validateReferences(dto);
+    // Plain orders go through the group commit, which plans and reserves under its own row locks; what it
+    // cannot decide (a live session's order, not enough stock, a duplicate) takes the path below.
+    if (!dto.liveSessionId) {
+      const outcome = await this.batcher.submit({
+        channel: dto.channel,
+        externalId: dto.externalId,
+        region: dto.region,
+        requestHash: hash,
+        lines: dto.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+        paidAt: dto.paidAt ?? null,
+        shipBy: dto.shipBy ?? null,
+        presale: dto.presale ?? false,
+        custom: dto.custom ?? false,
+        at: new Date(await this.clock.nowMs()).toISOString(),
+        actorId: user.id,
+      });
+      if (outcome.kind === 'accepted')
+        return { id: outcome.id, status: 'accepted', allocations: outcome.allocations };
+      if (outcome.kind === 'duplicate') {
+        const twin = await this.replay(dto, hash);
+        if (twin) {
+          setResponseStatus(reply, 200);
+          return twin;
+        }
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const at = new Date(await this.clock.nowMs()).toISOString();
       // Units ring-fenced for the channel's live session serve its orders first; the rest comes from the pool.
@@ -236,33 +262,6 @@ export class OrdersService {
           undefined,
           { lines },
         );
-      }
-      // Plain orders (pool stock only) go through the group commit; retries and the rest take the path below.
-      if (attempt === 1 && !session && presale.length === 0 && fromLock.length === 0 && fromPool.length > 0) {
-        const outcome = await this.batcher.submit({
-          channel: dto.channel,
-          externalId: dto.externalId,
-          region: dto.region,
-          requestHash: hash,
-          lines: dto.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-          paidAt: dto.paidAt ?? null,
-          shipBy: dto.shipBy ?? null,
-          presale: dto.presale ?? false,
-          custom: dto.custom ?? false,
-          allocations: fromPool,
-          at,
-          actorId: user.id,
-        });
-        if (outcome.kind === 'accepted')
-          return { id: outcome.id, status: 'accepted', allocations: outcome.allocations };
-        if (outcome.kind === 'duplicate') {
-          const twin = await this.replay(dto, hash);
-          if (twin) {
-            setResponseStatus(reply, 200);
-            return twin;
-          }
-        }
-        continue; // the units went to orders ahead of it in the batch: plan again
       }
       try {
         const body = await this.db.transaction(async (tx) => {

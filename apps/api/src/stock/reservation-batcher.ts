@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Allocation } from '@peakstock/domain';
+import { planAllocation, type Allocation } from '@peakstock/domain';
 import {
   applyLedger,
   insertAllocations,
@@ -10,6 +10,7 @@ import {
   type LedgerEntry,
 } from '@peakstock/persistence';
 import { AlertEngine } from '../alerts/alert-engine.service';
+import { GeoService } from './geo.service';
 
 /** One plain order (pool stock only) waiting for the next group commit. */
 export interface BatchOrder {
@@ -22,7 +23,6 @@ export interface BatchOrder {
   shipBy: string | null;
   presale: boolean;
   custom: boolean;
-  allocations: Allocation[];
   at: string;
   actorId: string;
 }
@@ -31,7 +31,11 @@ export type BatchOutcome =
   | { kind: 'accepted'; id: string; allocations: Allocation[] }
   /** (channel, externalId) exists already: the caller answers with the stored order. */
   | { kind: 'duplicate' }
-  /** The planned units were gone when the batch locked them: the caller plans again on its own. */
+  /**
+   * The batch could not decide it: the pool cannot serve all of it (presale, OUT_OF_STOCK or an oversold paid
+   * order may follow), or its channel's live session is running (its lock serves it first). The caller takes
+   * the single-order path, which handles every case.
+   */
   | { kind: 'retry' };
 
 interface Pending {
@@ -46,11 +50,14 @@ const positionKey = (a: { warehouse: string; sku: string }) => `${a.warehouse}\u
 
 /**
  * Group commit for the reservation path. Orders arriving while a transaction commits wait and go together in
- * the next one: the stock rows they touch are locked once (in position order), each order is decided in
- * arrival order against what is left, and the orders, allocations, demand and ledger entries of the whole
- * batch are written with a few multi-row statements. Every order is acknowledged only after that commit;
- * one order's trouble (a duplicate, units gone) never fails another — it goes back to the single-order path.
- * With no order in flight a batch of one commits at once, so light traffic pays no extra latency.
+ * the next one: the stock rows of their SKUs are locked once (in position order), each order is allocated in
+ * arrival order against what is left (the same planner as the single-order path), and the orders,
+ * allocations, demand and ledger entries of the whole batch are written with a few multi-row statements.
+ * Planning under the batch's row locks is what keeps the per-order cost flat: a plain order reads nothing on
+ * its own, and what it was allocated cannot have gone meanwhile. Every order is acknowledged only after that
+ * commit; one order's trouble (a duplicate, not enough stock) never fails another — it goes back to the
+ * single-order path. With no order in flight a batch of one commits at once, so light traffic pays no extra
+ * latency.
  */
 @Injectable()
 export class ReservationBatcher {
@@ -61,6 +68,7 @@ export class ReservationBatcher {
   constructor(
     private readonly db: DataSource,
     private readonly alerts: AlertEngine,
+    private readonly geo: GeoService,
   ) {}
 
   submit(order: BatchOrder): Promise<BatchOutcome> {
@@ -97,34 +105,67 @@ export class ReservationBatcher {
   }
 
   private async commit(tx: EntityManager, orders: BatchOrder[]): Promise<BatchOutcome[]> {
-    // Lock every position of the batch once, in (warehouse, SKU) order, and read what is left.
-    const positions = [
-      ...new Map(orders.flatMap((o) => o.allocations).map((a) => [positionKey(a), a])).values(),
-    ];
-    const params = positions.flatMap((p) => [p.warehouse, p.sku]);
-    const list = positions.map((_, i) => `($${i * 2 + 1}, $${i * 2 + 2})`).join(', ');
+    const outcomes: BatchOutcome[] = orders.map(() => ({ kind: 'retry' }));
+    // A channel whose live session is running serves its orders from the session's lock first.
+    const sessions = await queryRows<{ channel: string; starts_at: Date; ends_at: Date }>(
+      tx,
+      `SELECT channel, starts_at, ends_at FROM live_sessions WHERE status = 'active' AND channel = ANY($1::text[])`,
+      [[...new Set(orders.map((o) => o.channel))]],
+    );
+    const inSession = (o: BatchOrder) => {
+      const at = Date.parse(o.at);
+      return sessions.some(
+        (s) => s.channel === o.channel && s.starts_at.getTime() <= at && s.ends_at.getTime() > at,
+      );
+    };
+    const plain = orders.map((o, i) => ({ o, i })).filter(({ o }) => !inSession(o));
+    if (plain.length === 0) return outcomes;
+
+    // Lock every position of the batch's SKUs once, in (warehouse, SKU) order, and read what is left.
+    const skus = [...new Set(plain.flatMap(({ o }) => o.lines.map((l) => l.sku)))];
     const rows = await queryRows<{ warehouse: string; sku: string; available: number }>(
       tx,
       `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
-        WHERE (warehouse, sku) IN (${list}) ORDER BY warehouse, sku FOR UPDATE`,
-      params,
+        WHERE sku = ANY($1::text[]) ORDER BY warehouse, sku FOR UPDATE`,
+      [skus],
     );
     const left = new Map(rows.map((r) => [positionKey(r), r.available]));
+    const warehouses = [...new Set(rows.map((r) => r.warehouse))];
+    const distancesByRegion = new Map<string, Map<string, number>>();
+    for (const region of new Set(plain.map(({ o }) => o.region)))
+      distancesByRegion.set(region, await this.geo.distances(region, warehouses));
 
-    // Decide in arrival order: an order takes its units only if all of them are still there.
-    const fits = orders.map((o) => {
-      if (!o.allocations.every((a) => (left.get(positionKey(a)) ?? 0) >= a.qty)) return false;
-      for (const a of o.allocations) left.set(positionKey(a), left.get(positionKey(a))! - a.qty);
-      return true;
-    });
-    const candidates = orders.map((o, i) => ({ o, i, id: randomUUID() })).filter((c) => fits[c.i]);
-    const outcomes: BatchOutcome[] = orders.map(() => ({ kind: 'retry' }));
+    // Allocate in arrival order against what the orders ahead left: an order that cannot be served whole from
+    // the pool is not decided here.
+    const planned = new Map<number, Allocation[]>();
+    for (const { o, i } of plain) {
+      const distances = distancesByRegion.get(o.region)!;
+      const plan = planAllocation(
+        o.lines,
+        warehouses.map((warehouse) => ({
+          warehouse,
+          available: Object.fromEntries(
+            o.lines.map((l) => [l.sku, left.get(positionKey({ warehouse, sku: l.sku })) ?? 0]),
+          ),
+          distanceKm: distances.get(warehouse)!,
+        })),
+      );
+      if (!plan.ok) continue;
+      for (const a of plan.allocations) left.set(positionKey(a), left.get(positionKey(a))! - a.qty);
+      planned.set(i, plan.allocations);
+    }
+    const candidates = [...planned].map(([i, allocations]) => ({
+      o: orders[i]!,
+      i,
+      allocations,
+      id: randomUUID(),
+    }));
     if (candidates.length === 0) return outcomes;
 
     const orderCols = 12;
     const orderParams: unknown[] = [];
     const orderRows = candidates.map((c, k) => {
-      const body = { id: c.id, status: 'accepted', allocations: c.o.allocations };
+      const body = { id: c.id, status: 'accepted', allocations: c.allocations };
       orderParams.push(
         c.id,
         c.o.channel,
@@ -157,7 +198,7 @@ export class ReservationBatcher {
     for (const c of candidates) if (!stored.has(c.id)) outcomes[c.i] = { kind: 'duplicate' };
     if (accepted.length === 0) return outcomes;
 
-    const allocs = accepted.flatMap((c) => c.o.allocations.map((a) => ({ ...a, orderId: c.id, c })));
+    const allocs = accepted.flatMap((c) => c.allocations.map((a) => ({ ...a, orderId: c.id, c })));
     // The same statements as the single-order path (one helper each), with every order of the batch at once.
     await insertAllocations(tx, allocs);
     await insertDemandEvents(
@@ -188,7 +229,7 @@ export class ReservationBatcher {
     // Levels move last; the rows were locked (in position order) by the first statement, so applyLedger need
     // not lock them again. The database still refuses any negative result.
     await applyLedger(tx, entries, { rowsLocked: true });
-    for (const c of accepted) outcomes[c.i] = { kind: 'accepted', id: c.id, allocations: c.o.allocations };
+    for (const c of accepted) outcomes[c.i] = { kind: 'accepted', id: c.id, allocations: c.allocations };
     return outcomes;
   }
 }
