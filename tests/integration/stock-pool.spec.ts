@@ -23,7 +23,7 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
     await put('/v1/regions/BJ', { name: 'Beijing', remote: false, lat: 39.9, lon: 116.4 });
     await put('/v1/warehouses/HZ1', { name: 'Hangzhou DC', region: 'ZJ' });
     await put('/v1/warehouses/GZ1', { name: 'Guangzhou DC', region: 'GD' });
-    for (const sku of ['HOT', 'A', 'B', 'C', 'SPLIT', 'SHORT', 'IDEM']) {
+    for (const sku of ['HOT', 'A', 'B', 'C', 'SPLIT', 'SHORT', 'IDEM', 'NEAR']) {
       await put(`/v1/skus/${sku}`, { name: sku, unitCost: 10, unitPrice: 30, tier: 'A' });
     }
     for (const c of ['douyin', 'kuaishou', 'wechat'] as const) {
@@ -146,6 +146,38 @@ describe('stock pool: one ledger for every channel (real PostgreSQL)', () => {
       { warehouse: 'HZ1', sku: 'SPLIT', qty: 3 },
       { warehouse: 'GZ1', sku: 'SPLIT', qty: 1 },
     ]);
+  });
+
+  it('allocates concurrent orders within one group commit: nearest warehouse first, then the other, never more', async () => {
+    await adjust('HZ1', 'NEAR', 10);
+    await adjust('GZ1', 'NEAR', 10);
+    // 30 buyers in Zhejiang want 1 unit each: Hangzhou serves the first 10 that commit, Guangzhou the next 10.
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => order(ch.douyin, 'douyin', [{ sku: 'NEAR', qty: 1 }], 'ZJ')),
+    );
+    const accepted = results.filter((r) => r.status === 201);
+    expect(accepted).toHaveLength(20);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(10);
+    const from = (w: string) =>
+      accepted.filter((r) => r.body.allocations[0].warehouse === w && r.body.allocations.length === 1).length;
+    expect([from('HZ1'), from('GZ1')]).toEqual([10, 10]);
+    // The order rows and the answers agree: each order's allocations are what was reserved for it.
+    const rows: { warehouse: string; n: number }[] = await ds().query(
+      `SELECT warehouse, sum(qty)::int AS n FROM order_allocations WHERE sku = 'NEAR' GROUP BY warehouse ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { warehouse: 'GZ1', n: 10 },
+      { warehouse: 'HZ1', n: 10 },
+    ]);
+    expect(await level('HZ1', 'NEAR')).toMatchObject({ reserved: 10, available: 0 });
+    expect(await level('GZ1', 'NEAR')).toMatchObject({ reserved: 10, available: 0 });
+    // Concurrent orders shared transactions, and the ledger still equals the levels.
+    const [{ transactions }] = await ds().query(
+      `SELECT count(DISTINCT xmin::text)::int AS transactions FROM orders o
+        WHERE EXISTS (SELECT 1 FROM order_allocations a WHERE a.order_id = o.id AND a.sku = 'NEAR')`,
+    );
+    expect(transactions).toBeLessThan(20);
+    expect((await verifyLedger(ds())).mismatches).toEqual([]);
   });
 
   it('cancels idempotently, releasing the units once', async () => {

@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { planAllocation, type Allocation } from '@peakstock/domain';
-import {
-  applyLedger,
-  insertAllocations,
-  insertDemandEvents,
-  queryRows,
-  type LedgerEntry,
-} from '@peakstock/persistence';
+import { queryRows } from '@peakstock/persistence';
 import { AlertEngine } from '../alerts/alert-engine.service';
 import { GeoService } from './geo.service';
 
@@ -45,6 +39,13 @@ interface Pending {
 
 /** Orders per transaction at most; more wait for the next one. */
 const MAX_BATCH = 256;
+/**
+ * Batches committing at once. A batch spends most of its time waiting on round trips (each one also waits its
+ * turn on the busy event loop); a second batch fills that wait. Both lock their rows in position order, so
+ * they queue on a shared hot row instead of deadlocking. Measured (`npm run bench -- reserve`): one SKU
+ * 2,600 → 3,300 orders/s.
+ */
+const MAX_IN_FLIGHT = 2;
 
 const positionKey = (a: { warehouse: string; sku: string }) => `${a.warehouse}\u0000${a.sku}`;
 
@@ -52,18 +53,17 @@ const positionKey = (a: { warehouse: string; sku: string }) => `${a.warehouse}\u
  * Group commit for the reservation path. Orders arriving while a transaction commits wait and go together in
  * the next one: the stock rows of their SKUs are locked once (in position order), each order is allocated in
  * arrival order against what is left (the same planner as the single-order path), and the orders,
- * allocations, demand and ledger entries of the whole batch are written with a few multi-row statements.
- * Planning under the batch's row locks is what keeps the per-order cost flat: a plain order reads nothing on
- * its own, and what it was allocated cannot have gone meanwhile. Every order is acknowledged only after that
- * commit; one order's trouble (a duplicate, not enough stock) never fails another — it goes back to the
- * single-order path. With no order in flight a batch of one commits at once, so light traffic pays no extra
- * latency.
+ * allocations, demand and ledger entries of the whole batch are written by one statement. Planning under the
+ * batch's row locks is what keeps the per-order cost flat: a plain order reads nothing on its own, and what it
+ * was allocated cannot have gone meanwhile. Every order is acknowledged only after that commit; one order's
+ * trouble (a duplicate, not enough stock) never fails another — it goes back to the single-order path. With
+ * no batch in flight a batch of one commits at once, so light traffic pays no extra latency.
  */
 @Injectable()
 export class ReservationBatcher {
   private readonly log = new Logger('ReservationBatcher');
   private queue: Pending[] = [];
-  private flushing = false;
+  private inFlight = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -74,12 +74,12 @@ export class ReservationBatcher {
   submit(order: BatchOrder): Promise<BatchOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ order, resolve });
-      if (!this.flushing) void this.drain();
+      if (this.inFlight < MAX_IN_FLIGHT) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.flushing = true;
+    this.inFlight++;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
@@ -100,45 +100,49 @@ export class ReservationBatcher {
         this.alerts.kick();
       }
     } finally {
-      this.flushing = false;
+      this.inFlight--;
     }
   }
 
   private async commit(tx: EntityManager, orders: BatchOrder[]): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = orders.map(() => ({ kind: 'retry' }));
-    // A channel whose live session is running serves its orders from the session's lock first.
-    const sessions = await queryRows<{ channel: string; starts_at: Date; ends_at: Date }>(
+    // Round trip 1: lock every position of the batch's SKUs once, in (warehouse, SKU) order, and read what is
+    // left, with the running live sessions of the batch's channels (their orders draw from the session's lock
+    // first, so the single-order path takes them).
+    const skus = [...new Set(orders.flatMap((o) => o.lines.map((l) => l.sku)))];
+    const rows = await queryRows<{
+      warehouse: string;
+      sku: string;
+      available: number;
+      sessions: { channel: string; startsAt: string; endsAt: string }[];
+    }>(
       tx,
-      `SELECT channel, starts_at, ends_at FROM live_sessions WHERE status = 'active' AND channel = ANY($1::text[])`,
-      [[...new Set(orders.map((o) => o.channel))]],
+      `SELECT warehouse, sku, on_hand - reserved - locked AS available,
+              (SELECT coalesce(json_agg(json_build_object('channel', channel, 'startsAt', starts_at,
+                                                          'endsAt', ends_at)), '[]')
+                 FROM live_sessions WHERE status = 'active' AND channel = ANY($2::text[])) AS sessions
+         FROM stock_levels WHERE sku = ANY($1::text[]) ORDER BY warehouse, sku FOR UPDATE OF stock_levels`,
+      [skus, [...new Set(orders.map((o) => o.channel))]],
     );
+    if (rows.length === 0) return outcomes;
+    const sessions = rows[0]!.sessions;
     const inSession = (o: BatchOrder) => {
       const at = Date.parse(o.at);
       return sessions.some(
-        (s) => s.channel === o.channel && s.starts_at.getTime() <= at && s.ends_at.getTime() > at,
+        (x) => x.channel === o.channel && Date.parse(x.startsAt) <= at && Date.parse(x.endsAt) > at,
       );
     };
-    const plain = orders.map((o, i) => ({ o, i })).filter(({ o }) => !inSession(o));
-    if (plain.length === 0) return outcomes;
-
-    // Lock every position of the batch's SKUs once, in (warehouse, SKU) order, and read what is left.
-    const skus = [...new Set(plain.flatMap(({ o }) => o.lines.map((l) => l.sku)))];
-    const rows = await queryRows<{ warehouse: string; sku: string; available: number }>(
-      tx,
-      `SELECT warehouse, sku, on_hand - reserved - locked AS available FROM stock_levels
-        WHERE sku = ANY($1::text[]) ORDER BY warehouse, sku FOR UPDATE`,
-      [skus],
-    );
     const left = new Map(rows.map((r) => [positionKey(r), r.available]));
     const warehouses = [...new Set(rows.map((r) => r.warehouse))];
     const distancesByRegion = new Map<string, Map<string, number>>();
-    for (const region of new Set(plain.map(({ o }) => o.region)))
+    for (const region of new Set(orders.map((o) => o.region)))
       distancesByRegion.set(region, await this.geo.distances(region, warehouses));
 
     // Allocate in arrival order against what the orders ahead left: an order that cannot be served whole from
     // the pool is not decided here.
-    const planned = new Map<number, Allocation[]>();
-    for (const { o, i } of plain) {
+    const candidates: { o: BatchOrder; i: number; id: string; allocations: Allocation[] }[] = [];
+    orders.forEach((o, i) => {
+      if (inSession(o)) return;
       const distances = distancesByRegion.get(o.region)!;
       const plan = planAllocation(
         o.lines,
@@ -150,86 +154,96 @@ export class ReservationBatcher {
           distanceKm: distances.get(warehouse)!,
         })),
       );
-      if (!plan.ok) continue;
+      if (!plan.ok) return;
       for (const a of plan.allocations) left.set(positionKey(a), left.get(positionKey(a))! - a.qty);
-      planned.set(i, plan.allocations);
-    }
-    const candidates = [...planned].map(([i, allocations]) => ({
-      o: orders[i]!,
-      i,
-      allocations,
-      id: randomUUID(),
-    }));
+      candidates.push({ o, i, id: randomUUID(), allocations: plan.allocations });
+    });
     if (candidates.length === 0) return outcomes;
 
-    const orderCols = 12;
-    const orderParams: unknown[] = [];
-    const orderRows = candidates.map((c, k) => {
-      const body = { id: c.id, status: 'accepted', allocations: c.allocations };
-      orderParams.push(
-        c.id,
-        c.o.channel,
-        c.o.externalId,
-        c.o.region,
-        c.o.requestHash,
-        JSON.stringify(c.o.lines),
-        JSON.stringify(body),
-        c.o.paidAt,
-        c.o.shipBy,
-        c.o.presale,
-        c.o.custom,
-        c.o.at,
-      );
-      const p = (j: number) => `$${k * orderCols + j + 1}`;
-      return `(${p(0)}::uuid, ${p(1)}, ${p(2)}, ${p(3)}, 'accepted', ${p(4)}, ${p(5)}::jsonb, ${p(6)}::jsonb, ${p(7)}::timestamptz, ${p(8)}::timestamptz, ${p(9)}::boolean, ${p(10)}::boolean, ${p(11)}::timestamptz)`;
-    });
-    const inserted = await queryRows<{ id: string }>(
-      tx,
-      `INSERT INTO orders (id, channel, external_id, region, status, request_hash, lines, response, paid_at, ship_by,
-                           presale, custom, created_at)
-       SELECT id, channel, external_id, region, status, request_hash, lines, response, paid_at, ship_by, presale, custom, created_at
-         FROM (VALUES ${orderRows.join(', ')}) AS v(id, channel, external_id, region, status, request_hash, lines, response,
-                                                   paid_at, ship_by, presale, custom, created_at)
-       ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
-      orderParams,
+    // Round trip 2: one statement writes the whole batch. Orders whose (channel, externalId) exists already are
+    // left out of everything after the insert; the rest get their allocations, demand events and reservation
+    // ledger entries, and the levels move by exactly the sum of the ledger entries written (so the ledger
+    // verifies). Inserting in (channel, externalId) order keeps two replicas' batches from deadlocking on
+    // each other's duplicates. The database still refuses any negative level, which fails the whole batch.
+    const byKey = [...candidates].sort((a, b) =>
+      a.o.channel === b.o.channel
+        ? a.o.externalId < b.o.externalId
+          ? -1
+          : 1
+        : a.o.channel < b.o.channel
+          ? -1
+          : 1,
     );
-    const stored = new Set(inserted.map((r) => r.id));
-    const accepted = candidates.filter((c) => stored.has(c.id));
-    for (const c of candidates) if (!stored.has(c.id)) outcomes[c.i] = { kind: 'duplicate' };
-    if (accepted.length === 0) return outcomes;
-
-    const allocs = accepted.flatMap((c) => c.allocations.map((a) => ({ ...a, orderId: c.id, c })));
-    // The same statements as the single-order path (one helper each), with every order of the batch at once.
-    await insertAllocations(tx, allocs);
-    await insertDemandEvents(
+    const allocs = byKey.flatMap((c) => c.allocations.map((a) => ({ ...a, id: c.id })));
+    const demand = byKey.flatMap((c) => c.o.lines.map((l) => ({ ...l, id: c.id })));
+    const col = <T, V>(xs: T[], f: (x: T) => V) => xs.map(f);
+    const stored = await queryRows<{ id: string }>(
       tx,
-      accepted.flatMap((c) =>
-        c.o.lines.map((l) => ({
-          at: c.o.at,
-          channel: c.o.channel,
-          sku: l.sku,
-          qty: l.qty,
-          accepted: true,
-          region: c.o.region,
-          externalId: c.o.externalId,
-        })),
-      ),
+      `WITH v AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                                $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::boolean[],
+                                $12::timestamptz[], $13::text[])
+             AS v(id, channel, external_id, region, request_hash, lines, response, paid_at, ship_by, presale,
+                  custom, at, actor_id)
+         ), ins AS (
+           INSERT INTO orders (id, channel, external_id, region, status, request_hash, lines, response, paid_at,
+                               ship_by, presale, custom, created_at)
+           SELECT id, channel, external_id, region, 'accepted', request_hash, lines, response, paid_at, ship_by,
+                  presale, custom, at FROM v
+           ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
+         ), a AS (
+           SELECT a.*, v.channel, v.external_id, v.at, v.actor_id
+             FROM unnest($14::uuid[], $15::text[], $16::text[], $17::int[]) AS a(order_id, warehouse, sku, qty)
+             JOIN ins ON ins.id = a.order_id JOIN v ON v.id = a.order_id
+         ), alloc AS (
+           INSERT INTO order_allocations (order_id, warehouse, sku, qty) SELECT order_id, warehouse, sku, qty FROM a
+         ), dem AS (
+           INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id)
+           SELECT v.at, v.channel, d.sku, d.qty, true, v.region, v.external_id
+             FROM unnest($18::uuid[], $19::text[], $20::int[]) AS d(order_id, sku, qty)
+             JOIN ins ON ins.id = d.order_id JOIN v ON v.id = d.order_id
+         ), led AS (
+           INSERT INTO stock_ledger (at, warehouse, sku, kind, d_reserved, idempotency_key, actor_kind, actor_id,
+                                     cause)
+           SELECT at, warehouse, sku, 'reservation', qty,
+                  'order:' || order_id || ':reserve:' || warehouse || ':' || sku, 'user', actor_id,
+                  jsonb_build_object('orderId', order_id, 'channel', channel, 'externalId', external_id)
+             FROM a
+           RETURNING warehouse, sku, d_reserved
+         ), lev AS (
+           UPDATE stock_levels l SET reserved = l.reserved + s.qty, updated_at = now()
+             FROM (SELECT warehouse, sku, sum(d_reserved)::int AS qty FROM led GROUP BY warehouse, sku) s
+            WHERE l.warehouse = s.warehouse AND l.sku = s.sku
+         )
+         SELECT id FROM ins`,
+      [
+        col(byKey, (c) => c.id),
+        col(byKey, (c) => c.o.channel),
+        col(byKey, (c) => c.o.externalId),
+        col(byKey, (c) => c.o.region),
+        col(byKey, (c) => c.o.requestHash),
+        col(byKey, (c) => JSON.stringify(c.o.lines)),
+        col(byKey, (c) => JSON.stringify({ id: c.id, status: 'accepted', allocations: c.allocations })),
+        col(byKey, (c) => c.o.paidAt),
+        col(byKey, (c) => c.o.shipBy),
+        col(byKey, (c) => c.o.presale),
+        col(byKey, (c) => c.o.custom),
+        col(byKey, (c) => c.o.at),
+        col(byKey, (c) => c.o.actorId),
+        col(allocs, (a) => a.id),
+        col(allocs, (a) => a.warehouse),
+        col(allocs, (a) => a.sku),
+        col(allocs, (a) => a.qty),
+        col(demand, (d) => d.id),
+        col(demand, (d) => d.sku),
+        col(demand, (d) => d.qty),
+      ],
     );
-    // Each allocation carries its order (no lookup per allocation: that was quadratic in the batch size).
-    const entries: LedgerEntry[] = allocs.map(({ c, ...a }) => ({
-      warehouse: a.warehouse,
-      sku: a.sku,
-      kind: 'reservation',
-      dReserved: a.qty,
-      idempotencyKey: `order:${a.orderId}:reserve:${a.warehouse}:${a.sku}`,
-      actor: { kind: 'user', id: c.o.actorId },
-      cause: { orderId: a.orderId, channel: c.o.channel, externalId: c.o.externalId },
-      at: c.o.at,
-    }));
-    // Levels move last; the rows were locked (in position order) by the first statement, so applyLedger need
-    // not lock them again. The database still refuses any negative result.
-    await applyLedger(tx, entries, { rowsLocked: true });
-    for (const c of accepted) outcomes[c.i] = { kind: 'accepted', id: c.id, allocations: c.allocations };
+    const accepted = new Set(stored.map((r) => r.id));
+    for (const c of candidates)
+      outcomes[c.i] = accepted.has(c.id)
+        ? { kind: 'accepted', id: c.id, allocations: c.allocations }
+        : { kind: 'duplicate' };
     return outcomes;
   }
 }
