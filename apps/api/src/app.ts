@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
@@ -28,6 +28,32 @@ export function registeredRoutes(app: NestFastifyApplication): { method: string;
   return routesByServer.get(app.getHttpAdapter().getInstance()) ?? [];
 }
 const routesByServer = new WeakMap<object, { method: string; path: string }[]>();
+
+function documentInfo() {
+  return new DocumentBuilder()
+    .setTitle('PeakStock API')
+    .setDescription('One stock pool for every channel, early stock alerts and durable fulfilment workflows.')
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+}
+
+/**
+ * The OpenAPI document the API serves at /openapi.json, built without a database or Temporal: Nest's preview
+ * mode reads the modules' routes and DTO metadata without creating any provider. The console's typed client
+ * is generated from it (`npm run openapi`).
+ */
+export async function openApiDocument(config: AppConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+  });
+  try {
+    return SwaggerModule.createDocument(app, documentInfo());
+  } finally {
+    await app.close();
+  }
+}
 
 export async function createApiApp(
   config: AppConfig,
@@ -96,17 +122,7 @@ export async function createApiApp(
     );
   });
 
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('PeakStock API')
-      .setDescription(
-        'One stock pool for every channel, early stock alerts and durable fulfilment workflows.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  const doc = SwaggerModule.createDocument(app, documentInfo());
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }

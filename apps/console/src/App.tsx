@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type Me, session } from './api';
+import { ApiError, type Me, session, whoAmI } from './api';
 import { I18nContext, type LabelKey, type Locale, makeI18n } from './i18n';
 import { Actions } from './pages/Actions';
 import { Inbox } from './pages/Inbox';
@@ -68,7 +68,7 @@ export function App() {
   // A token kept from earlier in this tab: check it is still good.
   useEffect(() => {
     if (!session.token()) return;
-    api<Me>('GET', '/v1/me')
+    whoAmI()
       .then(setMe)
       .catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 401) session.clear();

@@ -1,12 +1,7 @@
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Type } from 'class-transformer';
 import { validationFailed } from '@peakstock/domain';
 
-/** `?limit=&cursor=` (API.md: default 50, max 500). */
-export class ListQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsString() @MaxLength(500) cursor?: string;
-}
+// In a .dto.ts file, where the OpenAPI plugin documents its fields for every list that takes it.
+export { ListQuery } from './list-query.dto';
 
 export interface Page<T> {
   items: T[];

@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
-import { api, ApiError, type FieldError } from '../api';
+import { ApiError, client, ok, type FieldError } from '../api';
 import { type LabelKey, useI18n } from '../i18n';
 
 interface Option {
@@ -24,10 +24,10 @@ function Field(props: { id: string; label: LabelKey; errors: FieldError[]; child
   );
 }
 
-function useOptions(path: string): Option[] {
+function useOptions(path: '/v1/skus' | '/v1/warehouses'): Option[] {
   const [items, setItems] = useState<Option[]>([]);
   useEffect(() => {
-    api<{ items: Option[] }>('GET', path)
+    ok<{ items: Option[] }>(client.GET(path, { params: { query: { limit: 500 } } }))
       .then((r) => setItems(r.items))
       .catch(() => setItems([]));
   }, [path]);
@@ -60,16 +60,16 @@ function Select({
 }
 
 /** Submits a form's body; answers the started workflow or the field errors. */
-function useSubmit(path: string) {
+function useSubmit() {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [message, setMessage] = useState<string | null>(null);
   const [started, setStarted] = useState<string | null>(null);
-  const submit = async (body: Record<string, unknown>) => {
+  const submit = async (send: () => Promise<{ workflowId: string }>) => {
     setErrors([]);
     setMessage(null);
     setStarted(null);
     try {
-      const r = await api<{ workflowId: string }>('POST', path, body);
+      const r = await send();
       setStarted(r.workflowId);
     } catch (err) {
       if (err instanceof ApiError) {
@@ -101,14 +101,15 @@ function RestockForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[
   const [sku, setSku] = useState('');
   const [warehouse, setWarehouse] = useState('');
   const [qty, setQty] = useState('');
-  const [urgency, setUrgency] = useState('urgent');
+  const [urgency, setUrgency] = useState<'urgent' | 'normal'>('urgent');
   const [reason, setReason] = useState('');
-  const { errors, message, started, submit } = useSubmit('/v1/restocks');
+  const { errors, message, started, submit } = useSubmit();
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     // Checked here first (a whole positive number), then by the server, which names any field it refuses.
     if (qty && !/^[1-9]\d*$/.test(qty)) return;
-    void submit({ sku, warehouse, urgency, reason, ...(qty ? { qty: Number(qty) } : {}) });
+    const body = { sku, warehouse, urgency, reason, ...(qty ? { qty: Number(qty) } : {}) };
+    void submit(() => ok(client.POST('/v1/restocks', { body })));
   };
   return (
     <form className="card" onSubmit={onSubmit} aria-labelledby="restock-title">
@@ -129,7 +130,11 @@ function RestockForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[
         />
       </Field>
       <Field id="urgency" label="urgency" errors={errors}>
-        <select id="urgency" value={urgency} onChange={(e) => setUrgency(e.target.value)}>
+        <select
+          id="urgency"
+          value={urgency}
+          onChange={(e) => setUrgency(e.target.value === 'normal' ? 'normal' : 'urgent')}
+        >
           <option value="urgent">{t('urgent')}</option>
           <option value="normal">{t('normal')}</option>
         </select>
@@ -160,17 +165,18 @@ function TransferForm({ skus, warehouses }: { skus: Option[]; warehouses: Option
   const [to, setTo] = useState('');
   const [qty, setQty] = useState('');
   const [reason, setReason] = useState('');
-  const { errors, message, started, submit } = useSubmit('/v1/transfers');
+  const { errors, message, started, submit } = useSubmit();
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     if (!/^[1-9]\d*$/.test(qty)) return;
-    void submit({
+    const body = {
       sku,
       toWarehouse: to,
       qty: Number(qty),
       ...(from ? { fromWarehouse: from } : {}),
       ...(reason ? { reason } : {}),
-    });
+    };
+    void submit(() => ok(client.POST('/v1/transfers', { body })));
   };
   return (
     <form className="card" onSubmit={onSubmit} aria-labelledby="transfer-title">
@@ -213,8 +219,8 @@ function TransferForm({ skus, warehouses }: { skus: Option[]; warehouses: Option
 
 export function Actions() {
   const { t } = useI18n();
-  const skus = useOptions('/v1/skus?limit=500');
-  const warehouses = useOptions('/v1/warehouses?limit=500');
+  const skus = useOptions('/v1/skus');
+  const warehouses = useOptions('/v1/warehouses');
   return (
     <section aria-labelledby="actions-title">
       <h1 id="actions-title">{t('actions')}</h1>

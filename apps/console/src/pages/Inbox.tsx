@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type Me, openStream } from '../api';
+import { ApiError, client, ok, type Me, openStream } from '../api';
 import { useI18n } from '../i18n';
 
 interface Task {
@@ -56,11 +56,12 @@ function TaskCard({ task, onDecision, onDone }: { task: Task; onDecision: () => 
     setBusy(true);
     setError(null);
     try {
-      await api('POST', `/v1/tasks/${encodeURIComponent(task.id)}/decision`, {
-        approve,
-        ...(comment ? { comment } : {}),
-        ...(qty ? { qty: Number(qty) } : {}),
-      });
+      await ok(
+        client.POST('/v1/tasks/{id}/decision', {
+          params: { path: { id: task.id } },
+          body: { approve, ...(comment ? { comment } : {}), ...(qty ? { qty: Number(qty) } : {}) },
+        }),
+      );
       onDecision();
       setStage('…');
       // Follow the workflow on after the decision: its stage arrives over server-sent events.
@@ -139,7 +140,7 @@ export function Inbox({ me }: { me: Me }) {
   // Decided tasks leave the inbox at once; their cards stay a while to show where the workflow went.
   const [decided, setDecided] = useState<Record<string, Task>>({});
   const load = useCallback(() => {
-    api<{ items: Task[] }>('GET', '/v1/tasks?limit=100')
+    ok<{ items: Task[] }>(client.GET('/v1/tasks', { params: { query: { limit: 100 } } }))
       .then((r) => setTasks(r.items))
       .catch(() => setTasks([]));
   }, []);

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type Me } from '../api';
+import { ApiError, client, ok, type Me } from '../api';
 import { useI18n } from '../i18n';
 
 interface Wave {
@@ -81,7 +81,7 @@ function PlanView({ id, me }: { id: string; me: Me }) {
   const [message, setMessage] = useState<string | null>(null);
   const load = useMemo(
     () => () =>
-      api<Plan>('GET', `/v1/wave-plans/${encodeURIComponent(id)}`)
+      ok<Plan>(client.GET('/v1/wave-plans/{id}', { params: { path: { id } } }))
         .then(setPlan)
         .catch(() => setPlan(null)),
     [id],
@@ -99,10 +99,12 @@ function PlanView({ id, me }: { id: string; me: Me }) {
     setMessage(null);
     try {
       const list = Object.entries(moves).map(([orderId, toWave]) => ({ orderId, toWave }));
-      await api('POST', `/v1/wave-plans/${encodeURIComponent(id)}/decision`, {
-        approve,
-        ...(approve && list.length ? { moves: list } : {}),
-      });
+      await ok(
+        client.POST('/v1/wave-plans/{id}/decision', {
+          params: { path: { id } },
+          body: { approve, ...(approve && list.length ? { moves: list } : {}) },
+        }),
+      );
       setMoves({});
       await load();
     } catch (err) {
@@ -203,9 +205,8 @@ export function Plans({ me }: { me: Me }) {
   const [plans, setPlans] = useState<{ workflowId: string; status: string; stage: string }[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   useEffect(() => {
-    api<{ items: { workflowId: string; status: string; stage: string }[] }>(
-      'GET',
-      '/v1/workflows?kind=wave_plan&limit=50',
+    ok<{ items: { workflowId: string; status: string; stage: string }[] }>(
+      client.GET('/v1/workflows', { params: { query: { kind: 'wave_plan', limit: 50 } } }),
     )
       .then((r) => {
         setPlans(r.items);

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api, type Me, session } from '../api';
+import { type Me, session, whoAmI } from '../api';
 import { useI18n } from '../i18n';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
@@ -10,7 +10,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
     e.preventDefault();
     setError(null);
     try {
-      const me = await api<Me>('GET', '/v1/me', undefined, token.trim());
+      const me = await whoAmI(token.trim());
       session.set(token.trim());
       onSignedIn(me);
     } catch {

@@ -9,7 +9,7 @@ import {
 } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
-import { api, openStream } from '../api';
+import { client, ok, openStream } from '../api';
 import { useI18n } from '../i18n';
 
 echarts.use([
@@ -107,7 +107,7 @@ function SkuChart({ sku, refreshKey }: { sku: string; refreshKey: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const [history, setHistory] = useState<History | null>(null);
   useEffect(() => {
-    api<History>('GET', `/v1/stock/history?sku=${encodeURIComponent(sku)}`)
+    ok<History>(client.GET('/v1/stock/history', { params: { query: { sku } } }))
       .then(setHistory)
       .catch(() => setHistory(null));
   }, [sku, refreshKey]);
@@ -195,11 +195,15 @@ export function WarRoom() {
   const [alerts, setAlerts] = useState<Alert[]>([]);
 
   useEffect(() => {
-    api<{ items: { code: string; name: string }[] }>('GET', '/v1/sale-events?limit=100')
+    ok<{ items: { code: string; name: string }[] }>(
+      client.GET('/v1/sale-events', { params: { query: { limit: 100 } } }),
+    )
       .then((r) => setEvents(r.items))
       .catch(() => setEvents([]));
     // The hero SKUs (tier A) get a chart each.
-    api<{ items: { code: string; tier: string }[] }>('GET', '/v1/skus?limit=500')
+    ok<{ items: { code: string; tier: string }[] }>(
+      client.GET('/v1/skus', { params: { query: { limit: 500 } } }),
+    )
       .then((r) =>
         setSkus(
           r.items
@@ -214,7 +218,7 @@ export function WarRoom() {
     const q = saleEvent ? `?saleEvent=${encodeURIComponent(saleEvent)}` : '';
     let close: (() => void) | undefined;
     let cancelled = false;
-    api<Kpis>('GET', `/v1/kpis${q}`)
+    ok<Kpis>(client.GET('/v1/kpis', { params: { query: saleEvent ? { saleEvent } : {} } }))
       .then(setKpis)
       .catch(() => setKpis(null));
     openStream(`/v1/kpis/stream${q}`, (event, data) => {
@@ -237,7 +241,7 @@ export function WarRoom() {
     [kpis],
   );
   useEffect(() => {
-    api<{ items: Alert[] }>('GET', '/v1/alerts?status=open&limit=50')
+    ok<{ items: Alert[] }>(client.GET('/v1/alerts', { params: { query: { status: 'open', limit: 50 } } }))
       .then((r) => setAlerts(r.items))
       .catch(() => setAlerts([]));
   }, [refreshKey]);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, openStream } from '../api';
+import { client, ok, openStream } from '../api';
 import { useI18n } from '../i18n';
 
 interface Progress {
@@ -32,7 +32,7 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
   useEffect(() => {
     let close: (() => void) | undefined;
     let gone = false;
-    api<Progress>('GET', `/v1/workflows/${encodeURIComponent(id)}`)
+    ok<Progress>(client.GET('/v1/workflows/{id}', { params: { path: { id } } }))
       .then(setP)
       .catch(() => setP(null));
     // Live: each change of the workflow's projection arrives as a `progress` event.
@@ -98,11 +98,13 @@ export function Workflows() {
   const [items, setItems] = useState<Progress[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   useEffect(() => {
-    const q = new URLSearchParams({ limit: '100' });
-    if (kind) q.set('kind', kind);
-    if (status) q.set('status', status);
+    const query = {
+      limit: 100,
+      ...(kind ? { kind } : {}),
+      ...(status ? { status: status as 'running' | 'completed' | 'failed' | 'cancelled' } : {}),
+    };
     const load = () =>
-      api<{ items: Progress[] }>('GET', `/v1/workflows?${q.toString()}`)
+      ok<{ items: Progress[] }>(client.GET('/v1/workflows', { params: { query } }))
         .then((r) => setItems(r.items))
         .catch(() => setItems([]));
     void load();
