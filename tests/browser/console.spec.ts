@@ -38,7 +38,12 @@ describe('the ops console in chromium', () => {
     buildDist(); // dist/console, which the API serves at /
     db = await createTestDatabase();
     worker = await startTestWorker(db, taskQueue);
-    api = await startTestApi(db, { ...temporalEnv(taskQueue), ALERT_ENGINE: '0' });
+    api = await startTestApi(db, {
+      ...temporalEnv(taskQueue),
+      ALERT_ENGINE: '0',
+      // The policy preview replays the first ten minutes of demo-small (a few seconds, not the whole event).
+      SCENARIOS_DIR: path.join(__dirname, '..', 'fixtures', 'scenarios'),
+    });
     await seedScopes(api);
     await put('/v1/transit-lanes/GZ1/HZ1', { hours: 20 });
     await put('/v1/skus/LIP', { name: 'Velvet lipstick', unitCost: 10, unitPrice: 30, tier: 'A' });
@@ -230,6 +235,48 @@ describe('the ops console in chromium', () => {
       );
     });
 
+    await page.close();
+  }, 120_000);
+
+  it('ops drafts a stricter tier-A policy, previews it against a scenario, sees the field refused, then saves', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, ops);
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('link', { name: 'Alert policies' }).click();
+    const k = page.getByLabel('Warn below k × forecast').first();
+    expect(await k.inputValue()).toBe('2'); // tier A's stored k
+    // A value the server refuses: named next to its field, nothing saved.
+    await k.fill('0');
+    await page.getByLabel('Scenario', { exact: true }).fill('demo-small-start');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('#tiers\\.A\\.k ~ .error').waitFor({ timeout: 20_000 });
+    expect(await page.locator('#tiers\\.A\\.k').getAttribute('aria-invalid')).toBe('true');
+
+    // Warn at four times the forecast instead of two: replayed beside the stored policies.
+    await k.fill('4');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const figures = page.getByRole('group', { name: 'Mean warning lead (min)' });
+    await figures.waitFor({ timeout: 60_000 });
+    expect(await figures.textContent()).toMatch(/Stored: [\d,]+.*Draft: [\d,]+/);
+    // The page shows what the API computes for the same draft and scenario.
+    const preview = await api.call('POST', '/v1/alert-policies/preview', {
+      token: ops,
+      body: { source: { scenario: 'demo-small-start' }, policies: { tiers: { A: { k: 4 } } } },
+    });
+    expect(preview.status).toBe(200);
+    const { draft, current } = preview.body as {
+      draft: { totals: { meanLeadMinutes: number | null } };
+      current: { totals: { meanLeadMinutes: number | null } };
+    };
+    expect(await figures.textContent()).toContain(`Draft: ${draft.totals.meanLeadMinutes ?? 'None'}`);
+    expect(await figures.textContent()).toContain(`Stored: ${current.totals.meanLeadMinutes ?? 'None'}`);
+    await page.screenshot({ path: path.join(SHOTS, 'policy-preview.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Save policies' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const stored = await api.call('GET', '/v1/alert-policies', { token: ops });
+    expect(stored.body.tiers.A.policy.k).toBe(4);
+    expect(stored.body.tiers.B.override).toBeNull();
     await page.close();
   }, 120_000);
 });

@@ -4,13 +4,14 @@ import { I18nContext, type LabelKey, type Locale, makeI18n } from './i18n';
 import { Actions } from './pages/Actions';
 import { Inbox } from './pages/Inbox';
 import { Plans } from './pages/Plans';
+import { Policies } from './pages/Policies';
 import { SignIn } from './pages/SignIn';
 import { Workflows } from './pages/Workflows';
 
 // The war room carries the chart library: loaded when first shown, so signing in stays light.
 const WarRoom = lazy(() => import('./pages/WarRoom').then((m) => ({ default: m.WarRoom })));
 
-type Page = 'war-room' | 'inbox' | 'workflows' | 'plans' | 'actions';
+type Page = 'war-room' | 'inbox' | 'workflows' | 'plans' | 'actions' | 'policies';
 
 /** Which pages a role sees: everyone their inbox; internal roles the war room; ops and supply the actions. */
 const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
@@ -31,6 +32,7 @@ const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
   },
   { page: 'plans', label: 'plans', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] },
   { page: 'actions', label: 'actions', roles: ['ops', 'supply_manager'] },
+  { page: 'policies', label: 'policies', roles: ['admin', 'ops', 'supply_manager'] },
 ];
 
 const LOCALE_KEY = 'peakstock.locale';
@@ -134,6 +136,8 @@ export function App() {
           <Plans me={me} />
         ) : current === 'actions' ? (
           <Actions />
+        ) : current === 'policies' ? (
+          <Policies me={me} />
         ) : null}
       </main>
     </I18nContext.Provider>
