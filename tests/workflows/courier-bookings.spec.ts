@@ -275,7 +275,12 @@ describe('courier capacity: quotes, cheapest allocation, confirmation, overflow 
     );
     expect(day(released, 'SF')).toMatchObject({ booked: 16, overflow: 3, used: 0, released: 13 });
     expect(day(released, 'JD')).toMatchObject({ booked: 20, used: 17, released: 3 });
-    expect(jdCalls.map((c) => c.body.event)).toEqual([
+    // The release is committed first and told to the courier after (retried until it answers): wait for the call.
+    const told = await eventually(
+      async () => jdCalls.map((c) => c.body.event as string),
+      (events) => events.length >= 3,
+    );
+    expect(told).toEqual([
       'courier.quote_requested',
       'courier.booking_requested',
       'courier.capacity_released',
