@@ -6,7 +6,8 @@
  * switches; screenshots of the war room and the wave plan (desktop) and the inbox (phone width) are kept under
  * tests/browser/screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -279,4 +280,59 @@ describe('the ops console in chromium', () => {
     expect(stored.body.tiers.B.override).toBeNull();
     await page.close();
   }, 120_000);
+
+  it('a lead opens a replay report file and reads its charts and figures, one run at a time', async () => {
+    const at = (min: number) => new Date(Date.parse('2026-11-11T12:00:00Z') + min * 60_000).toISOString();
+    const run = (policy: string, lost: number) => ({
+      scenario: 'demo-small',
+      policy,
+      orders: { received: 3324, accepted: 3082, shipped: 2736 },
+      units: { lostToStockout: lost, oversold: 0 },
+      perSku: [{ sku: 'LIP', demanded: 500, accepted: 500 - lost, lost, stockoutMinutes: 12 }],
+      charts: {
+        heroSkus: [
+          {
+            sku: 'LIP',
+            points: [0, 10, 20, 30].map((m, i) => ({
+              at: at(m),
+              available: [200, 120, 40, 0][i],
+              forecast30: null,
+            })),
+            alerts: [{ at: at(12), level: 'warning' }],
+            stockouts: [{ from: at(30), to: at(40) }],
+          },
+        ],
+        ordersPerMinute: [{ channel: 'douyin', points: [0, 1, 2].map((minute) => ({ minute, orders: 5 })) }],
+        waves: [],
+        courier: [],
+      },
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'peakstock-report-'));
+    const good = path.join(dir, 'report.json');
+    writeFileSync(good, JSON.stringify({ runs: [run('dynamic', 324), run('static:40', 611)] }));
+    const bad = path.join(dir, 'orders.json');
+    writeFileSync(bad, JSON.stringify({ items: [] }));
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, lead);
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('link', { name: 'Replay report' }).click();
+    await page.getByLabel('Report file (JSON)').setInputFiles(good);
+    const frame = page.frameLocator('iframe.report-frame');
+    await frame.getByText('Units lost to stockout').first().waitFor();
+    expect(await frame.locator('body').textContent()).toContain('324');
+    expect(await frame.locator('svg').count()).toBeGreaterThan(0);
+    // The compared run: the page follows the choice.
+    await page.getByLabel('Run').selectOption({ label: 'static:40' });
+    await page.locator('iframe[title*="static:40"]').waitFor();
+    expect(await frame.locator('body').textContent()).toContain('611');
+    await page.screenshot({ path: path.join(SHOTS, 'replay-report.png'), fullPage: true });
+
+    // A JSON file that is not a report is refused, naming the file.
+    await page.getByLabel('Report file (JSON)').setInputFiles(bad);
+    await page.getByRole('alert').filter({ hasText: 'orders.json' }).waitFor();
+    expect(await page.locator('iframe.report-frame').count()).toBe(0);
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });

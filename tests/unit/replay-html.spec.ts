@@ -1,4 +1,4 @@
-import { renderReplayHtml, type ReplayCharts } from '../../apps/launcher/src/replay/html';
+import { renderReplayHtml, type ReplayCharts } from '@peakstock/domain';
 
 const EMPTY: ReplayCharts = { heroSkus: [], ordersPerMinute: [], waves: [], courier: [] };
 const count = (html: string, re: RegExp): number => (html.match(re) ?? []).length;

@@ -5,13 +5,14 @@ import { Actions } from './pages/Actions';
 import { Inbox } from './pages/Inbox';
 import { Plans } from './pages/Plans';
 import { Policies } from './pages/Policies';
+import { Report } from './pages/Report';
 import { SignIn } from './pages/SignIn';
 import { Workflows } from './pages/Workflows';
 
 // The war room carries the chart library: loaded when first shown, so signing in stays light.
 const WarRoom = lazy(() => import('./pages/WarRoom').then((m) => ({ default: m.WarRoom })));
 
-type Page = 'war-room' | 'inbox' | 'workflows' | 'plans' | 'actions' | 'policies';
+type Page = 'war-room' | 'inbox' | 'workflows' | 'plans' | 'actions' | 'policies' | 'report';
 
 /** Which pages a role sees: everyone their inbox; internal roles the war room; ops and supply the actions. */
 const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
@@ -33,6 +34,7 @@ const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
   { page: 'plans', label: 'plans', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] },
   { page: 'actions', label: 'actions', roles: ['ops', 'supply_manager'] },
   { page: 'policies', label: 'policies', roles: ['admin', 'ops', 'supply_manager'] },
+  { page: 'report', label: 'report', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] },
 ];
 
 const LOCALE_KEY = 'peakstock.locale';
@@ -138,6 +140,8 @@ export function App() {
           <Actions />
         ) : current === 'policies' ? (
           <Policies me={me} />
+        ) : current === 'report' ? (
+          <Report />
         ) : null}
       </main>
     </I18nContext.Provider>

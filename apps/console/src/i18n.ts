@@ -107,6 +107,13 @@ const en = {
   worse: 'worse',
   changedSkus: 'SKUs the draft changes',
   noChanges: 'No changes yet: both columns show the stored policies.',
+  report: 'Replay report',
+  reportHelp:
+    'Open the JSON report of `npm run replay` from this computer: charts, figures and the per-SKU table. Nothing is uploaded.',
+  reportFile: 'Report file (JSON)',
+  reportRun: 'Run',
+  notAReport: 'not a replay report (no scenario and policy)',
+  reportNoCharts: 'This report has no chart series (an older replay): figures and table only.',
 } as const;
 
 type Labels = { [K in keyof typeof en]: string };
@@ -214,6 +221,12 @@ const zh: Labels = {
   worse: '更差',
   changedSkus: '草稿改变的 SKU',
   noChanges: '尚未修改：两列均为现行策略。',
+  report: '回放报告',
+  reportHelp: '打开本机上 `npm run replay` 生成的 JSON 报告：图表、指标和各 SKU 明细。文件不会上传。',
+  reportFile: '报告文件（JSON）',
+  reportRun: '运行',
+  notAReport: '不是回放报告（缺少 scenario 和 policy）',
+  reportNoCharts: '该报告没有图表数据（旧版回放）：仅显示指标和明细。',
 };
 
 export const LABELS: Record<Locale, Labels> = { en, 'zh-CN': zh };

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Scenario } from '@peakstock/domain';
 import { loadScenarioFiles } from '@peakstock/persistence';
-import { renderReplayHtml } from './html';
+import { renderReplayHtml } from '@peakstock/domain';
 import { policyName, type ReplayPolicy, type ReplayProgress, type ReplayResult, runReplay } from './run';
 
 export const REPLAY_USAGE =
@@ -229,7 +229,10 @@ export async function replayCli(
     }
   }
   console.log(comparisonTable(results));
-  const out = results.length === 1 ? results[0]!.report : { runs: results.map((r) => r.report) };
+  // Each run's chart series go with it (SCENARIOS.md lets the report carry more keys): the console's report
+  // viewer draws the same page as --html from the JSON alone.
+  const withCharts = results.map((r) => ({ ...r.report, charts: r.charts }));
+  const out = withCharts.length === 1 ? withCharts[0]! : { runs: withCharts };
   if (args.report) {
     writeFileSync(args.report, `${JSON.stringify(out, null, 2)}\n`);
     say(`report: ${args.report}`);

@@ -11,7 +11,7 @@ import type { WorkflowProgress } from '@peakstock/contracts';
 import { createDataSource, verifyLedger } from '@peakstock/persistence';
 import { loadDemoMasterData, offsetMinutes, saleEventBody } from '../demo-data';
 import { ChannelStream, type ClientTally, emptyTally } from './channels';
-import type { ReplayCharts } from './html';
+import type { ReplayCharts } from '@peakstock/domain';
 import { SimulatedPartners } from './partners';
 import { SimulatedPeople, type WavePlanView } from './people';
 import { ApiUser, ReplayClock, Scheduler, sleep } from './sim';

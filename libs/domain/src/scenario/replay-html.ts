@@ -27,7 +27,8 @@ export interface ReplayCharts {
   courier: { courier: string; warehouse: string; day: string; booked: number; used: number }[];
 }
 
-type Report = Record<string, unknown> & { scenario: string; policy: string };
+/** A run's JSON report (SCENARIOS.md), read defensively: it may come from a run that ended early. */
+export type ReplayReport = Record<string, unknown> & { scenario: string; policy: string };
 interface Axis {
   lo: number;
   hi: number;
@@ -400,7 +401,7 @@ th, td { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: right; } t
 @media print { body { margin: 0; max-width: none; font-size: 10px; } h2 { margin-top: 8px; } }
 `;
 
-export function renderReplayHtml(report: Report, charts: ReplayCharts): string {
+export function renderReplayHtml(report: ReplayReport, charts: ReplayCharts): string {
   const title = `PeakStock replay — ${report.scenario} · policy ${report.policy}`;
   const span = [report.startedAt, report.finishedAt].filter((v) => typeof v === 'string');
   const kpis = KPIS.map(
