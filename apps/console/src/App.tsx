@@ -32,7 +32,7 @@ const PAGES: { page: Page; label: LabelKey; roles: Me['role'][] }[] = [
     roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'],
   },
   { page: 'plans', label: 'plans', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] },
-  { page: 'actions', label: 'actions', roles: ['ops', 'supply_manager'] },
+  { page: 'actions', label: 'actions', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead'] },
   { page: 'policies', label: 'policies', roles: ['admin', 'ops', 'supply_manager'] },
   { page: 'report', label: 'report', roles: ['admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer'] },
 ];
@@ -137,7 +137,7 @@ export function App() {
         ) : current === 'plans' ? (
           <Plans me={me} />
         ) : current === 'actions' ? (
-          <Actions />
+          <Actions me={me} />
         ) : current === 'policies' ? (
           <Policies me={me} />
         ) : current === 'report' ? (

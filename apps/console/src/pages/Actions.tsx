@@ -1,100 +1,8 @@
-import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
-import { ApiError, client, ok, type FieldError } from '../api';
-import { type LabelKey, useI18n } from '../i18n';
-
-interface Option {
-  code: string;
-  name: string;
-}
-
-/** A field with its server error next to it (the API names the field it refuses). */
-function Field(props: { id: string; label: LabelKey; errors: FieldError[]; children: ReactNode }) {
-  const { t } = useI18n();
-  const mine = props.errors.filter((e) => e.field === props.id || e.field.startsWith(`${props.id}.`));
-  return (
-    <div className="field">
-      <label htmlFor={props.id}>{t(props.label)}</label>
-      {props.children}
-      {mine.map((e) => (
-        <p key={e.field + e.reason} className="error" role="alert">
-          {e.reason}
-        </p>
-      ))}
-    </div>
-  );
-}
-
-function useOptions(path: '/v1/skus' | '/v1/warehouses'): Option[] {
-  const [items, setItems] = useState<Option[]>([]);
-  useEffect(() => {
-    ok<{ items: Option[] }>(client.GET(path, { params: { query: { limit: 500 } } }))
-      .then((r) => setItems(r.items))
-      .catch(() => setItems([]));
-  }, [path]);
-  return items;
-}
-
-function Select({
-  id,
-  value,
-  onChange,
-  options,
-  optional,
-}: {
-  id: string;
-  value: string;
-  onChange: (v: string) => void;
-  options: Option[];
-  optional?: boolean;
-}) {
-  return (
-    <select id={id} value={value} onChange={(e) => onChange(e.target.value)} required={!optional}>
-      <option value="">—</option>
-      {options.map((o) => (
-        <option key={o.code} value={o.code}>
-          {o.code} · {o.name}
-        </option>
-      ))}
-    </select>
-  );
-}
-
-/** Submits a form's body; answers the started workflow or the field errors. */
-function useSubmit() {
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [message, setMessage] = useState<string | null>(null);
-  const [started, setStarted] = useState<string | null>(null);
-  const submit = async (send: () => Promise<{ workflowId: string }>) => {
-    setErrors([]);
-    setMessage(null);
-    setStarted(null);
-    try {
-      const r = await send();
-      setStarted(r.workflowId);
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setErrors(err.errors);
-        setMessage(err.message);
-      } else setMessage(String(err));
-    }
-  };
-  return { errors, message, started, submit };
-}
-
-function Outcome({ message, started }: { message: string | null; started: string | null }) {
-  const { t } = useI18n();
-  if (started)
-    return (
-      <p role="status" className="ok">
-        {t('started')}: <code data-testid="started">{started}</code>
-      </p>
-    );
-  return message ? (
-    <p role="alert" className="error">
-      {message}
-    </p>
-  ) : null;
-}
+import { type FormEvent, useState } from 'react';
+import { client, ok, type Me } from '../api';
+import { Field, Outcome, Select, useOptions, useSubmit, type Option } from '../form';
+import { useI18n } from '../i18n';
+import { FloorActions } from './FloorActions';
 
 function RestockForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[] }) {
   const { t } = useI18n();
@@ -103,7 +11,7 @@ function RestockForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[
   const [qty, setQty] = useState('');
   const [urgency, setUrgency] = useState<'urgent' | 'normal'>('urgent');
   const [reason, setReason] = useState('');
-  const { errors, message, started, submit } = useSubmit();
+  const { errors, message, result, submit } = useSubmit();
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     // Checked here first (a whole positive number), then by the server, which names any field it refuses.
@@ -153,7 +61,7 @@ function RestockForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[
         />
       </Field>
       <button type="submit">{t('submit')}</button>
-      <Outcome message={message} started={started} />
+      <Outcome message={message} started={result?.workflowId ?? null} />
     </form>
   );
 }
@@ -165,7 +73,7 @@ function TransferForm({ skus, warehouses }: { skus: Option[]; warehouses: Option
   const [to, setTo] = useState('');
   const [qty, setQty] = useState('');
   const [reason, setReason] = useState('');
-  const { errors, message, started, submit } = useSubmit();
+  const { errors, message, result, submit } = useSubmit();
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     if (!/^[1-9]\d*$/.test(qty)) return;
@@ -212,21 +120,23 @@ function TransferForm({ skus, warehouses }: { skus: Option[]; warehouses: Option
         <input id="reason" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
       </Field>
       <button type="submit">{t('submit')}</button>
-      <Outcome message={message} started={started} />
+      <Outcome message={message} started={result?.workflowId ?? null} />
     </form>
   );
 }
 
-export function Actions() {
+export function Actions({ me }: { me: Me }) {
   const { t } = useI18n();
   const skus = useOptions('/v1/skus');
   const warehouses = useOptions('/v1/warehouses');
+  const supply = me.role === 'ops' || me.role === 'supply_manager';
   return (
     <section aria-labelledby="actions-title">
       <h1 id="actions-title">{t('actions')}</h1>
       <div className="grid">
-        <RestockForm skus={skus} warehouses={warehouses} />
-        <TransferForm skus={skus} warehouses={warehouses} />
+        {supply && <RestockForm skus={skus} warehouses={warehouses} />}
+        {supply && <TransferForm skus={skus} warehouses={warehouses} />}
+        <FloorActions me={me} skus={skus} warehouses={warehouses} />
       </div>
     </section>
   );
