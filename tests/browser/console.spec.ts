@@ -44,6 +44,7 @@ describe('the ops console in chromium', () => {
       ALERT_ENGINE: '0',
       // The policy preview replays the first ten minutes of demo-small (a few seconds, not the whole event).
       SCENARIOS_DIR: path.join(__dirname, '..', 'fixtures', 'scenarios'),
+      TEMPORAL_UI_URL: 'http://127.0.0.1:18233/',
     });
     await seedScopes(api);
     await put('/v1/transit-lanes/GZ1/HZ1', { hours: 20 });
@@ -173,6 +174,10 @@ describe('the ops console in chromium', () => {
     await page.getByRole('button', { name: transferId }).click();
     await page.getByTestId('wf-stage').waitFor();
     expect(await page.getByTestId('wf-stage').textContent()).not.toMatch(/approval/i);
+    // Its history one click away in the Temporal UI (TEMPORAL_UI_URL, trailing slash dropped).
+    expect(await page.getByTestId('temporal-ui').getAttribute('href')).toBe(
+      `http://127.0.0.1:18233/namespaces/${api.config.temporal.namespace}/workflows/${encodeURIComponent(transferId)}`,
+    );
 
     await page.getByRole('link', { name: 'War room' }).click();
     await page.getByText('live').waitFor({ timeout: 20_000 });

@@ -144,6 +144,7 @@ const en = {
   holdsHelp:
     'Units held back from sale at the floor while an alert is open. Releasing puts them back on sale.',
   release: 'Release',
+  openInTemporal: 'Open its history in the Temporal UI',
 } as const;
 
 type Labels = { [K in keyof typeof en]: string };
@@ -286,6 +287,7 @@ const zh: Labels = {
   holds: '停售保留',
   holdsHelp: '预警期间按底线保留、暂停销售的库存。释放后恢复销售。',
   release: '释放',
+  openInTemporal: '在 Temporal UI 中查看执行历史',
 };
 
 export const LABELS: Record<Locale, Labels> = { en, 'zh-CN': zh };

@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: namespace,
+    ...(temporalUi && !process.env.TEMPORAL_UI_URL ? { TEMPORAL_UI_URL: temporalUi } : {}),
     BOOTSTRAP_ADMIN_TOKEN: adminToken,
     DATA_DIR: dataDir,
     PORT: String(apiPort),

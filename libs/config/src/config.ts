@@ -31,6 +31,8 @@ const schema = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** The Temporal Web UI people may open (e.g. http://127.0.0.1:8233): workflow views link to it. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   TIME_SCALE: z.coerce.number().positive().max(1_000_000).optional(),
   ALLOW_CLOCK_CONTROL: flag,
@@ -77,6 +79,8 @@ export interface AppConfig {
     tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     apiKey?: string;
     workflowBundlePath?: string;
+    /** The Temporal Web UI's address, for links from workflow views; none when people cannot reach one. */
+    uiUrl?: string;
   };
   clock: { timeScale?: number; allowControl: boolean };
   bootstrapAdminToken?: string;
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           }
         : undefined,
       apiKey: e.TEMPORAL_API_KEY,
+      uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
       workflowBundlePath: e.WORKFLOW_BUNDLE,
     },
     clock: { timeScale: e.TIME_SCALE, allowControl: e.ALLOW_CLOCK_CONTROL ?? false },

@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@peakstock/config';
 import type { WorkflowProgress } from '@peakstock/contracts';
 import { notFound } from '@peakstock/domain';
 import { Allow } from '../auth/decorators';
@@ -21,7 +22,10 @@ export class ListWorkflowsQuery extends ListQuery {
 @ApiBearerAuth()
 @Controller('v1/workflows')
 export class WorkflowsController {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @Allow('admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer')
@@ -55,13 +59,23 @@ export class WorkflowsController {
 
   @Get(':id')
   @Allow('admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer')
-  @ApiOperation({ summary: "One workflow's progress (stage, steps, who it waits on, ETA, links)" })
-  async get(@Param('id') id: string): Promise<WorkflowProgress> {
+  @ApiOperation({
+    summary:
+      "One workflow's progress (stage, steps, who it waits on, ETA, links), with its page in the Temporal UI " +
+      'when TEMPORAL_UI_URL is set',
+  })
+  async get(@Param('id') id: string): Promise<WorkflowProgress & { temporalUiUrl: string | null }> {
     const rows: { progress: WorkflowProgress }[] = await this.db.query(
       'SELECT progress FROM workflow_projections WHERE workflow_id = $1',
       [id],
     );
     if (!rows[0]) throw notFound('workflow');
-    return rows[0].progress;
+    const { uiUrl, namespace } = this.config.temporal;
+    return {
+      ...rows[0].progress,
+      temporalUiUrl: uiUrl
+        ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`
+        : null,
+    };
   }
 }

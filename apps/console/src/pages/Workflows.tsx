@@ -29,11 +29,18 @@ const STATUSES = ['running', 'completed', 'failed', 'cancelled'];
 function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
   const { t, time } = useI18n();
   const [p, setP] = useState<Progress | null>(null);
+  // The stream's progress events carry the projection only; the UI link comes with the first read.
+  const [temporalUi, setTemporalUi] = useState<string | null>(null);
   useEffect(() => {
     let close: (() => void) | undefined;
     let gone = false;
-    ok<Progress>(client.GET('/v1/workflows/{id}', { params: { path: { id } } }))
-      .then(setP)
+    ok<Progress & { temporalUiUrl?: string | null }>(
+      client.GET('/v1/workflows/{id}', { params: { path: { id } } }),
+    )
+      .then((r) => {
+        setP(r);
+        setTemporalUi(r.temporalUiUrl ?? null);
+      })
       .catch(() => setP(null));
     // Live: each change of the workflow's projection arrives as a `progress` event.
     openStream(`/v1/workflows/${encodeURIComponent(id)}/events`, (event, data) => {
@@ -86,6 +93,13 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
             ))}
           </ul>
         </>
+      )}
+      {temporalUi && (
+        <p>
+          <a href={temporalUi} target="_blank" rel="noreferrer" data-testid="temporal-ui">
+            {t('openInTemporal')}
+          </a>
+        </p>
       )}
     </article>
   );
