@@ -44,10 +44,14 @@ function documentInfo() {
  * is generated from it (`npm run openapi`).
  */
 export async function openApiDocument(config: AppConfig): Promise<OpenAPIObject> {
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), new FastifyAdapter(), {
-    preview: true,
-    logger: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config),
+    new FastifyAdapter(),
+    {
+      preview: true,
+      logger: false,
+    },
+  );
   try {
     return SwaggerModule.createDocument(app, documentInfo());
   } finally {
