@@ -241,6 +241,68 @@ describe('the ops console in chromium', () => {
       );
     });
 
+    // Kits: how many to pre-pack for the sale event, as the API computes it; then the build, with its bar.
+    await put('/v1/skus/LIPSET', {
+      name: 'Lipstick duo',
+      unitCost: 20,
+      unitPrice: 55,
+      tier: 'A',
+      kit: [{ sku: 'LIP', qty: 2 }],
+    });
+    await put('/v1/sale-events/EV-BROWSER', {
+      name: 'Browser sale',
+      startsAt: new Date(now + 3_600_000).toISOString(),
+      endsAt: new Date(now + 5 * 3_600_000).toISOString(),
+      channels: ['douyin'],
+      skus: [{ sku: 'LIPSET', forecastUnits: 12 }],
+    });
+    const expected = await api.call(
+      'GET',
+      '/v1/kit-builds/suggestion?saleEvent=EV-BROWSER&kitSku=LIPSET&warehouse=GZ1',
+      { token: supply },
+    );
+    expect(expected.status).toBe(200);
+    expect(expected.body.suggestedQty).toBeGreaterThan(0);
+    await page.reload();
+    const kits = page.getByRole('form', { name: 'How many kits to pre-pack' });
+    await kits.getByLabel('Sale event').selectOption('EV-BROWSER');
+    await kits.getByLabel('Kit').selectOption('LIPSET');
+    await kits.getByLabel('Warehouse').selectOption('GZ1');
+    await kits.getByRole('button', { name: 'Suggest' }).click();
+    const suggestion = page.getByTestId('kit-suggestion');
+    await suggestion.waitFor({ timeout: 20_000 });
+    expect(await suggestion.textContent()).toContain(`Pre-pack: ${expected.body.suggestedQty}`);
+    const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+    await suggestion.getByLabel('Packed by').fill(local(now + 3 * 3_600_000));
+    await suggestion.getByRole('button', { name: /^Build/ }).click();
+    await suggestion.getByTestId('started').waitFor({ timeout: 20_000 });
+    const buildId = await suggestion.getByTestId('started').textContent();
+    await page
+      .getByRole('img', { name: new RegExp(`^LIPSET: packed 0 / ${expected.body.suggestedQty}`) })
+      .waitFor({ timeout: 20_000 });
+    expect((await api.call('GET', `/v1/kit-builds/${encodeURIComponent(buildId!)}`)).body.qty).toBe(
+      expected.body.suggestedQty,
+    );
+
+    // Courier capacity: the booking's bars per courier and day.
+    const booked = await api.call('POST', '/v1/courier-bookings', {
+      token: ops,
+      body: {
+        warehouse: 'GZ1',
+        from: new Date(now).toISOString(),
+        to: new Date(now + 4 * 3_600_000).toISOString(),
+      },
+    });
+    expect(booked.status).toBe(202);
+    await eventually(
+      () => api.call('GET', `/v1/courier-bookings/${encodeURIComponent(booked.body.workflowId as string)}`),
+      (r) => r.status === 200 && (r.body.days as unknown[]).length > 0,
+      30_000,
+    );
+    await page.reload();
+    await page.getByTestId('courier-bars').getByRole('img', { name: /^SF / }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'plans-supply.png'), fullPage: true });
+
     await page.close();
   }, 120_000);
 

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, client, ok, type Me } from '../api';
+import { Supply } from './Supply';
 import { useI18n } from '../i18n';
 
 interface Wave {
@@ -230,6 +231,7 @@ export function Plans({ me }: { me: Me }) {
       </div>
       {plans?.length === 0 && <p>{t('noPlans')}</p>}
       {open && <PlanView id={open} me={me} />}
+      <Supply me={me} />
     </section>
   );
 }
