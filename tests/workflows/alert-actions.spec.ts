@@ -95,6 +95,17 @@ describe('alert actions run as workflows through the outbox (real dev server)', 
     const deciders = alerts.filter((a) => a.decisions.some((d) => d.action === 'restock'));
     expect(deciders.map((a) => a.id)).toContain(progress.startedBy.id);
     const alert = deciders.find((a) => a.id === progress.startedBy.id)!;
+    // The workflow's own view names the alerts that started it (the console shows them on its page).
+    expect(progress.alerts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          alertId: alert.id,
+          sku: 'WF',
+          action: 'restock',
+          openedAt: expect.any(String),
+        }),
+      ]),
+    );
     const detail = (await api.call('GET', `/v1/alerts/${alert.id}`)).body;
     expect(detail.workflows).toEqual([
       expect.objectContaining({ workflowId: 'restock:WF:HZ1', status: 'completed', stage: 'no supplier' }),

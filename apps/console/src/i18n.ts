@@ -165,6 +165,7 @@ const en = {
   booked: 'booked',
   overflow: 'overflow',
   releasedCapacity: 'given back',
+  startedByAlert: 'Started by',
 } as const;
 
 type Labels = { [K in keyof typeof en]: string };
@@ -328,6 +329,7 @@ const zh: Labels = {
   booked: '已订',
   overflow: '溢出',
   releasedCapacity: '已退还',
+  startedByAlert: '触发预警',
 };
 
 export const LABELS: Record<Locale, Labels> = { en, 'zh-CN': zh };

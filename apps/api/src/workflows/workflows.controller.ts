@@ -17,6 +17,16 @@ export class ListWorkflowsQuery extends ListQuery {
   @IsOptional() @IsString() @MaxLength(100) stage?: string;
 }
 
+interface StartedByAlert {
+  alertId: string;
+  sku: string;
+  warehouse: string | null;
+  level: string;
+  action: string;
+  status: string;
+  openedAt: string;
+}
+
 /** Reads the PostgreSQL projection, so it answers fast and after Temporal's retention. */
 @ApiTags('workflows')
 @ApiBearerAuth()
@@ -61,18 +71,29 @@ export class WorkflowsController {
   @Allow('admin', 'ops', 'supply_manager', 'warehouse_lead', 'viewer')
   @ApiOperation({
     summary:
-      "One workflow's progress (stage, steps, who it waits on, ETA, links), with its page in the Temporal UI " +
-      'when TEMPORAL_UI_URL is set',
+      "One workflow's progress (stage, steps, who it waits on, ETA, links), the alerts that started it, and its " +
+      'page in the Temporal UI when TEMPORAL_UI_URL is set',
   })
-  async get(@Param('id') id: string): Promise<WorkflowProgress & { temporalUiUrl: string | null }> {
+  async get(
+    @Param('id') id: string,
+  ): Promise<WorkflowProgress & { alerts: StartedByAlert[]; temporalUiUrl: string | null }> {
     const rows: { progress: WorkflowProgress }[] = await this.db.query(
       'SELECT progress FROM workflow_projections WHERE workflow_id = $1',
       [id],
     );
     if (!rows[0]) throw notFound('workflow');
+    // The alerts that started it (one need can be started by the alerts of several warehouses).
+    const alerts: StartedByAlert[] = await this.db.query(
+      `SELECT a.id AS "alertId", a.sku, a.warehouse, w.level, w.action, a.status,
+              to_char(a.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openedAt"
+         FROM alert_workflows w JOIN alerts a ON a.id = w.alert_id
+        WHERE w.workflow_id = $1 ORDER BY w.created_at, a.id`,
+      [id],
+    );
     const { uiUrl, namespace } = this.config.temporal;
     return {
       ...rows[0].progress,
+      alerts,
       temporalUiUrl: uiUrl
         ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`
         : null,

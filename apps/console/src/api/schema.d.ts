@@ -159,7 +159,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One workflow's progress (stage, steps, who it waits on, ETA, links), with its page in the Temporal UI when TEMPORAL_UI_URL is set */
+        /** One workflow's progress (stage, steps, who it waits on, ETA, links), the alerts that started it, and its page in the Temporal UI when TEMPORAL_UI_URL is set */
         get: operations["WorkflowsController_get"];
         put?: never;
         post?: never;

@@ -31,15 +31,17 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
   const [p, setP] = useState<Progress | null>(null);
   // The stream's progress events carry the projection only; the UI link comes with the first read.
   const [temporalUi, setTemporalUi] = useState<string | null>(null);
+  const [alerts, setAlerts] = useState<StartedByAlert[]>([]);
   useEffect(() => {
     let close: (() => void) | undefined;
     let gone = false;
-    ok<Progress & { temporalUiUrl?: string | null }>(
+    ok<Progress & { temporalUiUrl?: string | null; alerts?: StartedByAlert[] }>(
       client.GET('/v1/workflows/{id}', { params: { path: { id } } }),
     )
       .then((r) => {
         setP(r);
         setTemporalUi(r.temporalUiUrl ?? null);
+        setAlerts(r.alerts ?? []);
       })
       .catch(() => setP(null));
     // Live: each change of the workflow's projection arrives as a `progress` event.
@@ -94,6 +96,19 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
           </ul>
         </>
       )}
+      {alerts.length > 0 && (
+        <>
+          <h3>{t('startedByAlert')}</h3>
+          <ul data-testid="wf-alerts">
+            {alerts.map((a) => (
+              <li key={a.alertId}>
+                <span className={`badge ${a.level}`}>{t(a.level)}</span> {a.sku}
+                {a.warehouse ? ` @ ${a.warehouse}` : ''} · {a.action} · {time(a.openedAt)} · {a.status}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       {temporalUi && (
         <p>
           <a href={temporalUi} target="_blank" rel="noreferrer" data-testid="temporal-ui">
@@ -103,6 +118,16 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
       )}
     </article>
   );
+}
+
+interface StartedByAlert {
+  alertId: string;
+  sku: string;
+  warehouse: string | null;
+  level: 'notice' | 'warning' | 'critical';
+  action: string;
+  status: string;
+  openedAt: string;
 }
 
 export function Workflows() {
