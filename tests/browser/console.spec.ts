@@ -107,8 +107,22 @@ describe('the ops console in chromium', () => {
     await db?.drop();
   });
 
+  // The console runs under a Content-Security-Policy: anything it blocks (a script, a style, a frame, a request)
+  // is a broken page, so every test ends by checking that nothing was refused.
+  let refusedByPolicy: string[] = [];
+  afterEach(() => {
+    const refused = refusedByPolicy;
+    refusedByPolicy = [];
+    expect(refused).toEqual([]);
+  });
+
   const signIn = async (page: Page, token: string) => {
-    await page.goto(api.url);
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) refusedByPolicy.push(m.text());
+    });
+    const home = await page.goto(api.url);
+    expect(home?.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(home?.headers()['x-content-type-options']).toBe('nosniff');
     await page.getByLabel(/API 令牌|API token/).fill(token);
     await page.getByRole('button', { name: /登录|Sign in/ }).click();
   };

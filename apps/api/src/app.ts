@@ -132,6 +132,24 @@ export async function createApiApp(
 }
 
 /**
+ * The console runs only its own bundled scripts and talks only to this API: an injected script could not run
+ * nor send a token elsewhere. Inline styles stay allowed (charts and bars set widths in style attributes; the
+ * replay report drawn in a sandboxed srcdoc frame, which inherits this policy, carries its own stylesheet).
+ */
+const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
  * The ops console (apps/console, built by Vite into dist/console) at `/`. It routes in the URL's hash, so the
  * server only serves files. Asset names carry their content hash: cached for a year; index.html never, so a
  * deploy reaches every open tab at its next load. Without a build, `/` says how to make one.
@@ -156,6 +174,11 @@ async function serveConsole(fastify: FastifyInstance) {
         'cache-control',
         file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
+      void res.header('x-content-type-options', 'nosniff');
+      if (file.endsWith('.html')) {
+        void res.header('content-security-policy', CONSOLE_CSP);
+        void res.header('referrer-policy', 'no-referrer');
+      }
     },
   });
 }
