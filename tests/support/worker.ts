@@ -62,7 +62,9 @@ export async function eventually<T>(
  * GET /v1/workflows/{id} is the workflow's progress plus what only the API adds (the alerts that started it, its
  * Temporal UI page): the progress alone, to compare with the workflow's query and its SSE events.
  */
-export function progressOnly<T extends Record<string, unknown>>(view: T): Omit<T, 'alerts' | 'temporalUiUrl'> {
+export function progressOnly<T extends Record<string, unknown>>(
+  view: T,
+): Omit<T, 'alerts' | 'temporalUiUrl'> {
   const { alerts: _alerts, temporalUiUrl: _ui, ...progress } = view;
   return progress;
 }
