@@ -17,6 +17,9 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   // One worker: the workflow suites share one dev server, and 2 cores do not gain from more.
   maxWorkers: 1,
+  // A suite that fails halfway can leave a socket or a timer behind (its cleanup is in the lines that did not
+  // run); the run must then end red at once, not hang CI until its time limit. Passing runs close everything.
+  forceExit: true,
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
