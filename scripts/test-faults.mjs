@@ -1,6 +1,6 @@
 // `npm run test:faults`: the slow fault and fuzz suites, at sizes `npm test` cannot afford: 10,000 fuzzed write
-// requests, ten API kills under load, and the worker and notification kill suites. Same setup as `npm test`
-// (dependencies, Temporal CLI, embedded PostgreSQL); extra arguments go to jest.
+// requests, ten API kills under load, the worker and notification kill suites, and Temporal killed and restarted.
+// Same setup as `npm test` (dependencies, Temporal CLI, embedded PostgreSQL); extra arguments go to jest.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './lib/paths.mjs';
@@ -13,12 +13,12 @@ const r = spawnSync(
     'integration',
     'e2e',
     '--testPathPatterns',
-    'fuzz-writes|order-path-kill|worker-kill|notification-crash',
+    'fuzz-writes|order-path-kill|worker-kill|notification-crash|temporal-restart',
     ...process.argv.slice(2),
   ],
   {
     cwd: ROOT,
-    env: { FUZZ_RUNS: '10000', KILLS: '10', ...process.env },
+    env: { FUZZ_RUNS: '10000', KILLS: '10', PEAKSTOCK_SLOW_FAULTS: '1', ...process.env },
     stdio: 'inherit',
   },
 );

@@ -20,7 +20,7 @@ import { findWave, findWavePlan, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
-import { DECISION_DEADLINE_MS, TasksService } from '../tasks/tasks.service';
+import { decisionNotAfter, TasksService } from '../tasks/tasks.service';
 import { TemporalService } from '../temporal/temporal.service';
 import type {
   CourierConfirmationDto,
@@ -176,7 +176,7 @@ export class CourierBookingsService {
       accept: dto.accept,
       idempotencyKey: dto.idempotencyKey,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 
@@ -234,7 +234,7 @@ export class CourierBookingsService {
       parcels: dto.parcels,
       idempotencyKey: dto.idempotencyKey,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 

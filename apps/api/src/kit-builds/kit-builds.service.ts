@@ -30,7 +30,7 @@ import {
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
-import { DECISION_DEADLINE_MS, TasksService } from '../tasks/tasks.service';
+import { decisionNotAfter, TasksService } from '../tasks/tasks.service';
 import { TemporalService } from '../temporal/temporal.service';
 import type {
   CreateKitBuildDto,
@@ -117,7 +117,7 @@ export class KitBuildsService {
       idempotencyKey: dto.idempotencyKey,
       packed: dto.packed,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 

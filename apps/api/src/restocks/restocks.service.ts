@@ -25,7 +25,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
 import type { DecisionDto } from '../tasks/decision.dto';
-import { DECISION_DEADLINE_MS, TasksService } from '../tasks/tasks.service';
+import { decisionNotAfter, TasksService } from '../tasks/tasks.service';
 import { TemporalService } from '../temporal/temporal.service';
 import type {
   CancelRestockDto,
@@ -151,7 +151,7 @@ export class RestocksService {
       eta: new Date(eta).toISOString(),
       idempotencyKey: dto.idempotencyKey,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 
@@ -190,7 +190,7 @@ export class RestocksService {
       final: dto.final ?? false,
       idempotencyKey: dto.idempotencyKey,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 
@@ -200,7 +200,7 @@ export class RestocksService {
     return this.tasks.executeUpdate(id, restockCancelUpdate, {
       reason: dto.reason ?? `cancelled by ${user.name}`,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 

@@ -14,6 +14,18 @@ import { TemporalService } from '../temporal/temporal.service';
 
 /** API.md: a human decision is answered within 10 s, or 503 WORKER_UNAVAILABLE with nothing written. */
 export const DECISION_DEADLINE_MS = 10_000;
+/** Kept for telling "Temporal is down" from "no worker" after the update's wait, within the 10 s. */
+const REACHABILITY_CHECK_MS = 1_000;
+/** Between the workflow's last moment to accept a decision and the caller giving up: its answer's way back. */
+const ANSWER_MARGIN_MS = 500;
+
+/**
+ * The instant after which the workflow refuses a decision sent now (its validator checks it). The caller waits
+ * until just after it, then may spend a second finding out why nothing answered: 503 within the 10 s of
+ * API.md, and "not recorded" is true, since the workflow would refuse the update from then on.
+ */
+export const decisionNotAfter = (): number =>
+  Date.now() + DECISION_DEADLINE_MS - REACHABILITY_CHECK_MS - ANSWER_MARGIN_MS - 500;
 
 interface TaskRow {
   id: string;
@@ -136,7 +148,7 @@ export class TasksService {
     const maxQty = task.context.maxQty;
     if (input.approve && input.qty !== undefined && typeof maxQty === 'number' && input.qty > maxQty)
       throw validationFailed([{ field: 'qty', reason: `exceeds the ${maxQty} units requested` }]);
-    const notAfterMs = Date.now() + DECISION_DEADLINE_MS - 500;
+    const notAfterMs = decisionNotAfter();
     return this.executeUpdate(workflowId, decisionUpdate, {
       taskId: task.id,
       approve: input.approve,
@@ -161,7 +173,7 @@ export class TasksService {
     try {
       return await this.temporal.call(
         () => this.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] }),
-        DECISION_DEADLINE_MS,
+        Math.max(0, arg.notAfterMs + ANSWER_MARGIN_MS - Date.now()),
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
@@ -192,7 +204,7 @@ export class TasksService {
 
   private async temporalReachable(): Promise<boolean> {
     return this.temporal
-      .call(() => this.temporal.client.workflowService.getSystemInfo({}), 2_000)
+      .call(() => this.temporal.client.workflowService.getSystemInfo({}), REACHABILITY_CHECK_MS)
       .then(() => true)
       .catch(() => false);
   }

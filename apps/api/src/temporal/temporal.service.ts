@@ -44,8 +44,20 @@ export class TemporalService implements OnApplicationShutdown {
   async call<T>(fn: () => Promise<T>, deadlineMs = TEMPORAL_DEADLINE_MS): Promise<T> {
     const pending = this.connection.withDeadline(Date.now() + deadlineMs, fn);
     this.inFlight.add(pending);
+    // The client retries an unreachable server with growing pauses and only looks at the deadline when a pause
+    // ends, so its answer can come seconds late. Its attempts after the deadline fail at once (the deadline
+    // travels with each one), so nothing can be started or decided after this answer: answering at the
+    // deadline is both on time and true.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('DEADLINE_EXCEEDED: no answer by the deadline'), { code: 4 })),
+        deadlineMs + 100,
+      );
+    });
+    pending.catch(() => undefined); // its failure after the race is already answered
     try {
-      return await pending;
+      return await Promise.race([pending, late]);
     } catch (err) {
       if (err instanceof DomainError) throw err;
       // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or (ServiceError) on its cause.
@@ -64,7 +76,8 @@ export class TemporalService implements OnApplicationShutdown {
         );
       throw err;
     } finally {
-      this.inFlight.delete(pending);
+      clearTimeout(timer);
+      void pending.finally(() => this.inFlight.delete(pending)).catch(() => undefined);
     }
   }
 

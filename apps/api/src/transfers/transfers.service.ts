@@ -14,7 +14,7 @@ import { findTransfer, queryRows, transferReceiptKey, type TransferRow } from '@
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
-import { DECISION_DEADLINE_MS, TasksService } from '../tasks/tasks.service';
+import { decisionNotAfter, TasksService } from '../tasks/tasks.service';
 import type { DecisionDto } from '../tasks/decision.dto';
 import { TemporalService } from '../temporal/temporal.service';
 import type { CreateTransferDto, DispatchDto, TransferReceiptDto } from './transfers.dto';
@@ -92,7 +92,7 @@ export class TransfersService {
       carrier: dto.carrier,
       trackingNo: dto.trackingNo,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 
@@ -116,7 +116,7 @@ export class TransfersService {
       qty: dto.qty,
       final: dto.final,
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 

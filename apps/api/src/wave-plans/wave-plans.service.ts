@@ -30,7 +30,7 @@ import {
 import type { AuthUser } from '../auth/auth-user';
 import { ClockService } from '../clock/clock.service';
 import { MasterDataLookup } from '../master-data/master-data.lookup';
-import { DECISION_DEADLINE_MS, TasksService } from '../tasks/tasks.service';
+import { decisionNotAfter, TasksService } from '../tasks/tasks.service';
 import { TemporalService } from '../temporal/temporal.service';
 import type { CreateWavePlanDto, WaveMoveDto, WavePlanDecisionDto, WaveProgressDto } from './wave-plans.dto';
 
@@ -176,7 +176,7 @@ export class WavePlansService {
       packed: dto.packed,
       handedOverOrderIds: dto.handedOverOrderIds.map((id) => id.toLowerCase()),
       actor: { id: user.id, name: user.name, role: user.role },
-      notAfterMs: Date.now() + DECISION_DEADLINE_MS - 500,
+      notAfterMs: decisionNotAfter(),
     });
   }
 
