@@ -9,9 +9,17 @@ export interface Option {
 }
 
 /** A field with its server error next to it (the API names the field it refuses). */
-export function Field(props: { id: string; label: LabelKey; errors: FieldError[]; children: ReactNode }) {
+export function Field(props: {
+  id: string;
+  /** The field's name in the API's errors, when the element's id differs (two forms on a page). */
+  field?: string;
+  label: LabelKey;
+  errors: FieldError[];
+  children: ReactNode;
+}) {
   const { t } = useI18n();
-  const mine = props.errors.filter((e) => e.field === props.id || e.field.startsWith(`${props.id}.`));
+  const name = props.field ?? props.id;
+  const mine = props.errors.filter((e) => e.field === name || e.field.startsWith(`${name}.`));
   return (
     <div className="field">
       <label htmlFor={props.id}>{t(props.label)}</label>
@@ -98,3 +106,6 @@ export function Outcome({ message, started }: { message: string | null; started:
     </p>
   ) : null;
 }
+
+/** `datetime-local` gives local wall time without an offset; the API wants an ISO instant. */
+export const isoOf = (local: string) => (local ? new Date(local).toISOString() : '');

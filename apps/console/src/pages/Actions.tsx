@@ -47,11 +47,7 @@ function RestockForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[
           <option value="normal">{t('normal')}</option>
         </select>
       </Field>
-      <Field
-        id="r-reason"
-        label="reason"
-        errors={errors.map((e) => ({ ...e, field: e.field === 'reason' ? 'r-reason' : e.field }))}
-      >
+      <Field id="r-reason" label="reason" field="reason" errors={errors}>
         <input
           id="r-reason"
           required
@@ -89,11 +85,7 @@ function TransferForm({ skus, warehouses }: { skus: Option[]; warehouses: Option
   return (
     <form className="card" onSubmit={onSubmit} aria-labelledby="transfer-title">
       <h2 id="transfer-title">{t('transfer')}</h2>
-      <Field
-        id="t-sku"
-        label="sku"
-        errors={errors.map((e) => ({ ...e, field: e.field === 'sku' ? 't-sku' : e.field }))}
-      >
+      <Field id="t-sku" label="sku" field="sku" errors={errors}>
         <Select id="t-sku" value={sku} onChange={setSku} options={skus} />
       </Field>
       <Field id="fromWarehouse" label="fromWarehouse" errors={errors}>
@@ -102,11 +94,7 @@ function TransferForm({ skus, warehouses }: { skus: Option[]; warehouses: Option
       <Field id="toWarehouse" label="toWarehouse" errors={errors}>
         <Select id="toWarehouse" value={to} onChange={setTo} options={warehouses} />
       </Field>
-      <Field
-        id="t-qty"
-        label="qty"
-        errors={errors.map((e) => ({ ...e, field: e.field === 'qty' ? 't-qty' : e.field }))}
-      >
+      <Field id="t-qty" label="qty" field="qty" errors={errors}>
         <input
           id="t-qty"
           inputMode="numeric"

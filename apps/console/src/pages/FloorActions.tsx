@@ -1,7 +1,7 @@
 /** The warehouse-floor actions: lock stock for a live session, record a count or a receipt, release a hold. */
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, client, ok, type Me } from '../api';
-import { Field, newKey, Outcome, Select, useOptions, useSubmit, type Option } from '../form';
+import { Field, isoOf, newKey, Outcome, Select, useOptions, useSubmit, type Option } from '../form';
 import { useI18n } from '../i18n';
 
 const WHOLE = /^[1-9]\d*$/;
@@ -81,9 +81,6 @@ function Lines(props: {
     </fieldset>
   );
 }
-
-/** `datetime-local` gives local wall time without an offset; the API wants an ISO instant. */
-const isoOf = (local: string) => (local ? new Date(local).toISOString() : '');
 
 function LiveSessionForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[] }) {
   const { t } = useI18n();
@@ -187,11 +184,7 @@ function CountForm({ skus, warehouses }: { skus: Option[]; warehouses: Option[] 
   return (
     <form className="card" onSubmit={onSubmit} aria-labelledby="count-title">
       <h2 id="count-title">{t('count')}</h2>
-      <Field
-        id="c-warehouse"
-        label="warehouse"
-        errors={errors.map((e) => ({ ...e, field: e.field === 'warehouse' ? 'c-warehouse' : e.field }))}
-      >
+      <Field id="c-warehouse" label="warehouse" field="warehouse" errors={errors}>
         <Select id="c-warehouse" value={warehouse} onChange={setWarehouse} options={warehouses} />
       </Field>
       <Lines name="counts" lines={lines} onChange={setLines} skus={skus} errors={errors} allowZero />

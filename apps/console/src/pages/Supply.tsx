@@ -1,7 +1,7 @@
 /** The plans besides waves: how many kits to pre-pack (and the builds under way), and courier capacity. */
 import { type FormEvent, useEffect, useState } from 'react';
 import { client, ok, type Me } from '../api';
-import { Field, Outcome, Select, useOptions, useSubmit, type Option } from '../form';
+import { Field, isoOf, Outcome, Select, useOptions, useSubmit, type Option } from '../form';
 import { useI18n } from '../i18n';
 
 interface Suggestion {
@@ -42,8 +42,6 @@ interface Booking {
   status: string;
   days: CourierDay[];
 }
-
-const isoOf = (local: string) => (local ? new Date(local).toISOString() : '');
 
 /** Workflow ids of one kind, newest first (the projection's list). */
 function useWorkflows(kind: 'kit_build' | 'courier_booking', refresh: unknown): string[] {
@@ -138,11 +136,7 @@ function KitBuilds({ me, skus, warehouses }: { me: Me; skus: Option[]; warehouse
         <Field id="kitSku" label="kitSku" errors={ask.errors}>
           <Select id="kitSku" value={kitSku} onChange={setKitSku} options={skus} />
         </Field>
-        <Field
-          id="k-warehouse"
-          label="warehouse"
-          errors={ask.errors.map((x) => ({ ...x, field: x.field === 'warehouse' ? 'k-warehouse' : x.field }))}
-        >
+        <Field id="k-warehouse" label="warehouse" field="warehouse" errors={ask.errors}>
           <Select id="k-warehouse" value={warehouse} onChange={setWarehouse} options={warehouses} />
         </Field>
         <button type="submit">{t('suggest')}</button>
