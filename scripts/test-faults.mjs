@@ -1,5 +1,6 @@
 // `npm run test:faults`: the slow fault and fuzz suites, at sizes `npm test` cannot afford: 10,000 fuzzed write
-// requests, ten API kills under load, the worker and notification kill suites, and Temporal killed and restarted.
+// requests, ten API kills under load, the worker and notification kill suites, Temporal killed and restarted,
+// then Schemathesis against the running API as each role (scripts/schemathesis.mjs).
 // Same setup as `npm test` (dependencies, Temporal CLI, embedded PostgreSQL); extra arguments go to jest.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -22,4 +23,10 @@ const r = spawnSync(
     stdio: 'inherit',
   },
 );
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+// Last, Schemathesis from the API's own OpenAPI document, as each role (its own stack; see the script).
+const fuzz = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'schemathesis.mjs')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+process.exit(fuzz.status ?? 1);
