@@ -17,3 +17,9 @@ export async function queryRows<T>(db: Queryable, sql: string, params?: unknown[
   }
   return result as T[];
 }
+
+/** PostgreSQL ended this transaction to break a deadlock or a serialization conflict: trying again is safe. */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { driverError?: { code?: string } } | null)?.driverError?.code;
+  return code === '40P01' || code === '40001';
+}

@@ -1,6 +1,7 @@
 import { QueryFailedError } from 'typeorm';
 import { HttpException } from '@nestjs/common';
 import { DomainError, ErrorCodes, type ErrorCode, type FieldError } from '@peakstock/domain';
+import { isRetryableConflict } from '@peakstock/persistence';
 import { STATUS_BY_CODE } from './http-status';
 
 export interface ErrorBody {
@@ -136,7 +137,7 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; in
       internal: false,
     };
   }
-  if (err instanceof QueryFailedError && (pgCode === '40P01' || pgCode === '40001')) {
+  if (isRetryableConflict(err)) {
     return {
       status: 503,
       body: {

@@ -10,7 +10,7 @@ import {
   isTimeZone,
 } from '@peakstock/domain';
 import type { WorkflowProgress } from '@peakstock/contracts';
-import { insertAudit, queryRows } from '@peakstock/persistence';
+import { insertAudit, isRetryableConflict, queryRows } from '@peakstock/persistence';
 import type { AuthUser } from '../auth/auth-user';
 import { decodeCursor, pageOf, type Page } from '../common/cursor';
 import { businessNowIso } from './business-time';
@@ -43,7 +43,6 @@ const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 const MONEY_MAX_FEN = 999_999_999_999;
 /** Serialises kit writes so that two concurrent PUTs cannot close a cycle between them. */
 const KIT_LOCK = 726202342;
-const RETRYABLE = new Set(['40001', '40P01']);
 
 const iso = (d: Date) => d.toISOString();
 const num = (v: string | number) => Number(v);
@@ -302,8 +301,7 @@ export class MasterDataService {
           return result;
         });
       } catch (err) {
-        const code = (err as { driverError?: { code?: string } }).driverError?.code;
-        if (err instanceof QueryFailedError && code && RETRYABLE.has(code) && attempt < 3) continue;
+        if (isRetryableConflict(err) && attempt < 3) continue;
         throw fromDatabase(err);
       }
     }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   DomainError,
   ErrorCodes,
@@ -20,6 +20,7 @@ import {
   insertAllocations,
   insertAudit,
   insertDemandEvents,
+  isRetryableConflict,
   queryRows,
   serveBacklog,
   StockUnavailableError,
@@ -143,9 +144,6 @@ function requestHash(dto: CreateOrderDto): string {
     liveSessionId: dto.liveSessionId ?? null,
   });
 }
-
-const isDeadlock = (err: unknown) =>
-  err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '40P01';
 
 @Injectable()
 export class OrdersService {
@@ -362,7 +360,7 @@ export class OrdersService {
         // Another order took the units between our read and our write: read again and re-plan. A deadlock is
         // possible only with a group commit that holds the stock rows and waits on this order's twin (same
         // channel and externalId): PostgreSQL ends one of the two, and this order tries again.
-        if (!(err instanceof StockUnavailableError) && !isDeadlock(err)) throw err;
+        if (!(err instanceof StockUnavailableError) && !isRetryableConflict(err)) throw err;
       }
     }
   }

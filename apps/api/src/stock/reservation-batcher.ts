@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { planAllocation, type Allocation } from '@peakstock/domain';
-import { queryRows } from '@peakstock/persistence';
+import {
+  applyLedger,
+  insertAllocations,
+  insertDemandEvents,
+  queryRows,
+  type LedgerEntry,
+} from '@peakstock/persistence';
 import { AlertEngine } from '../alerts/alert-engine.service';
 import { GeoService } from './geo.service';
 
@@ -53,7 +59,7 @@ const positionKey = (a: { warehouse: string; sku: string }) => `${a.warehouse}\u
  * Group commit for the reservation path. Orders arriving while a transaction commits wait and go together in
  * the next one: the stock rows of their SKUs are locked once (in position order), each order is allocated in
  * arrival order against what is left (the same planner as the single-order path), and the orders,
- * allocations, demand and ledger entries of the whole batch are written by one statement. Planning under the
+ * allocations, demand and ledger entries of the whole batch are written with a few multi-row statements. Planning under the
  * batch's row locks is what keeps the per-order cost flat: a plain order reads nothing on its own, and what it
  * was allocated cannot have gone meanwhile. Every order is acknowledged only after that commit; one order's
  * trouble (a duplicate, not enough stock) never fails another — it goes back to the single-order path. With
@@ -106,7 +112,7 @@ export class ReservationBatcher {
 
   private async commit(tx: EntityManager, orders: BatchOrder[]): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = orders.map(() => ({ kind: 'retry' }));
-    // Round trip 1: lock every position of the batch's SKUs once, in (warehouse, SKU) order, and read what is
+    // Lock every position of the batch's SKUs once, in (warehouse, SKU) order, and read what is
     // left, with the running live sessions of the batch's channels (their orders draw from the session's lock
     // first, so the single-order path takes them).
     const skus = [...new Set(orders.flatMap((o) => o.lines.map((l) => l.sku)))];
@@ -160,11 +166,8 @@ export class ReservationBatcher {
     });
     if (candidates.length === 0) return outcomes;
 
-    // Round trip 2: one statement writes the whole batch. Orders whose (channel, externalId) exists already are
-    // left out of everything after the insert; the rest get their allocations, demand events and reservation
-    // ledger entries, and the levels move by exactly the sum of the ledger entries written (so the ledger
-    // verifies). Inserting in (channel, externalId) order keeps two replicas' batches from deadlocking on
-    // each other's duplicates. The database still refuses any negative level, which fails the whole batch.
+    // The orders first, in (channel, externalId) order so that two replicas' batches cannot deadlock on each
+    // other's duplicates; one whose (channel, externalId) exists already is left out of everything after.
     const byKey = [...candidates].sort((a, b) =>
       a.o.channel === b.o.channel
         ? a.o.externalId < b.o.externalId
@@ -174,72 +177,66 @@ export class ReservationBatcher {
           ? -1
           : 1,
     );
-    const allocs = byKey.flatMap((c) => c.allocations.map((a) => ({ ...a, id: c.id })));
-    const demand = byKey.flatMap((c) => c.o.lines.map((l) => ({ ...l, id: c.id })));
-    const col = <T, V>(xs: T[], f: (x: T) => V) => xs.map(f);
     const stored = await queryRows<{ id: string }>(
       tx,
-      `WITH v AS (
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
-                                $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::boolean[],
-                                $12::timestamptz[], $13::text[])
-             AS v(id, channel, external_id, region, request_hash, lines, response, paid_at, ship_by, presale,
-                  custom, at, actor_id)
-         ), ins AS (
-           INSERT INTO orders (id, channel, external_id, region, status, request_hash, lines, response, paid_at,
-                               ship_by, presale, custom, created_at)
-           SELECT id, channel, external_id, region, 'accepted', request_hash, lines, response, paid_at, ship_by,
-                  presale, custom, at FROM v
-           ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
-         ), a AS (
-           SELECT a.*, v.channel, v.external_id, v.at, v.actor_id
-             FROM unnest($14::uuid[], $15::text[], $16::text[], $17::int[]) AS a(order_id, warehouse, sku, qty)
-             JOIN ins ON ins.id = a.order_id JOIN v ON v.id = a.order_id
-         ), alloc AS (
-           INSERT INTO order_allocations (order_id, warehouse, sku, qty) SELECT order_id, warehouse, sku, qty FROM a
-         ), dem AS (
-           INSERT INTO demand_events (at, channel, sku, qty, accepted, region, external_id)
-           SELECT v.at, v.channel, d.sku, d.qty, true, v.region, v.external_id
-             FROM unnest($18::uuid[], $19::text[], $20::int[]) AS d(order_id, sku, qty)
-             JOIN ins ON ins.id = d.order_id JOIN v ON v.id = d.order_id
-         ), led AS (
-           INSERT INTO stock_ledger (at, warehouse, sku, kind, d_reserved, idempotency_key, actor_kind, actor_id,
-                                     cause)
-           SELECT at, warehouse, sku, 'reservation', qty,
-                  'order:' || order_id || ':reserve:' || warehouse || ':' || sku, 'user', actor_id,
-                  jsonb_build_object('orderId', order_id, 'channel', channel, 'externalId', external_id)
-             FROM a
-           RETURNING warehouse, sku, d_reserved
-         ), lev AS (
-           UPDATE stock_levels l SET reserved = l.reserved + s.qty, updated_at = now()
-             FROM (SELECT warehouse, sku, sum(d_reserved)::int AS qty FROM led GROUP BY warehouse, sku) s
-            WHERE l.warehouse = s.warehouse AND l.sku = s.sku
-         )
-         SELECT id FROM ins`,
+      `INSERT INTO orders (id, channel, external_id, region, status, request_hash, lines, response, paid_at,
+                           ship_by, presale, custom, created_at)
+       SELECT id, channel, external_id, region, 'accepted', request_hash, lines, response, paid_at, ship_by,
+              presale, custom, created_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[],
+                     $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::boolean[], $12::timestamptz[])
+           AS v(id, channel, external_id, region, request_hash, lines, response, paid_at, ship_by, presale,
+                custom, created_at)
+       ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
       [
-        col(byKey, (c) => c.id),
-        col(byKey, (c) => c.o.channel),
-        col(byKey, (c) => c.o.externalId),
-        col(byKey, (c) => c.o.region),
-        col(byKey, (c) => c.o.requestHash),
-        col(byKey, (c) => JSON.stringify(c.o.lines)),
-        col(byKey, (c) => JSON.stringify({ id: c.id, status: 'accepted', allocations: c.allocations })),
-        col(byKey, (c) => c.o.paidAt),
-        col(byKey, (c) => c.o.shipBy),
-        col(byKey, (c) => c.o.presale),
-        col(byKey, (c) => c.o.custom),
-        col(byKey, (c) => c.o.at),
-        col(byKey, (c) => c.o.actorId),
-        col(allocs, (a) => a.id),
-        col(allocs, (a) => a.warehouse),
-        col(allocs, (a) => a.sku),
-        col(allocs, (a) => a.qty),
-        col(demand, (d) => d.id),
-        col(demand, (d) => d.sku),
-        col(demand, (d) => d.qty),
+        byKey.map((c) => c.id),
+        byKey.map((c) => c.o.channel),
+        byKey.map((c) => c.o.externalId),
+        byKey.map((c) => c.o.region),
+        byKey.map((c) => c.o.requestHash),
+        byKey.map((c) => JSON.stringify(c.o.lines)),
+        byKey.map((c) => JSON.stringify({ id: c.id, status: 'accepted', allocations: c.allocations })),
+        byKey.map((c) => c.o.paidAt),
+        byKey.map((c) => c.o.shipBy),
+        byKey.map((c) => c.o.presale),
+        byKey.map((c) => c.o.custom),
+        byKey.map((c) => c.o.at),
       ],
     );
     const accepted = new Set(stored.map((r) => r.id));
+    const written = byKey.filter((c) => accepted.has(c.id));
+    if (written.length > 0) {
+      // The same statements as the single-order path (one helper each), with every order of the batch at once.
+      const allocs = written.flatMap((c) => c.allocations.map((a) => ({ ...a, orderId: c.id, c })));
+      await insertAllocations(tx, allocs);
+      await insertDemandEvents(
+        tx,
+        written.flatMap((c) =>
+          c.o.lines.map((l) => ({
+            at: c.o.at,
+            channel: c.o.channel,
+            sku: l.sku,
+            qty: l.qty,
+            accepted: true,
+            region: c.o.region,
+            externalId: c.o.externalId,
+          })),
+        ),
+      );
+      const entries: LedgerEntry[] = allocs.map(({ c, ...a }) => ({
+        warehouse: a.warehouse,
+        sku: a.sku,
+        kind: 'reservation',
+        dReserved: a.qty,
+        idempotencyKey: `order:${a.orderId}:reserve:${a.warehouse}:${a.sku}`,
+        actor: { kind: 'user', id: c.o.actorId },
+        cause: { orderId: a.orderId, channel: c.o.channel, externalId: c.o.externalId },
+        at: c.o.at,
+      }));
+      // Levels move last; the first statement locked their rows in position order, so applyLedger need not
+      // lock them again. The database still refuses any negative result, which fails the whole batch.
+      await applyLedger(tx, entries, { rowsLocked: true });
+    }
     for (const c of candidates)
       outcomes[c.i] = accepted.has(c.id)
         ? { kind: 'accepted', id: c.id, allocations: c.allocations }

@@ -18,6 +18,8 @@ export const DECISION_DEADLINE_MS = 10_000;
 const REACHABILITY_CHECK_MS = 1_000;
 /** Between the workflow's last moment to accept a decision and the caller giving up: its answer's way back. */
 const ANSWER_MARGIN_MS = 500;
+/** What the route spends before sending the update: reading and checking the task. */
+const BEFORE_UPDATE_MS = 500;
 
 /**
  * The instant after which the workflow refuses a decision sent now (its validator checks it). The caller waits
@@ -25,7 +27,7 @@ const ANSWER_MARGIN_MS = 500;
  * API.md, and "not recorded" is true, since the workflow would refuse the update from then on.
  */
 export const decisionNotAfter = (): number =>
-  Date.now() + DECISION_DEADLINE_MS - REACHABILITY_CHECK_MS - ANSWER_MARGIN_MS - 500;
+  Date.now() + DECISION_DEADLINE_MS - BEFORE_UPDATE_MS - ANSWER_MARGIN_MS - REACHABILITY_CHECK_MS;
 
 interface TaskRow {
   id: string;

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@peakstock/config';
 import type { WorkflowProgress } from '@peakstock/contracts';
 import { notFound } from '@peakstock/domain';
+import { queryRows } from '@peakstock/persistence';
 import { Allow } from '../auth/decorators';
 import { decodeCursor, ListQuery, pageOf } from '../common/cursor';
 
@@ -83,13 +84,15 @@ export class WorkflowsController {
     );
     if (!rows[0]) throw notFound('workflow');
     // The alerts that started it (one need can be started by the alerts of several warehouses).
-    const alerts: StartedByAlert[] = await this.db.query(
-      `SELECT a.id AS "alertId", a.sku, a.warehouse, w.level, w.action, a.status,
-              to_char(a.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openedAt"
-         FROM alert_workflows w JOIN alerts a ON a.id = w.alert_id
-        WHERE w.workflow_id = $1 ORDER BY w.created_at, a.id`,
-      [id],
-    );
+    const alerts = (
+      await queryRows<Omit<StartedByAlert, 'openedAt'> & { openedAt: Date }>(
+        this.db,
+        `SELECT a.id AS "alertId", a.sku, a.warehouse, w.level, w.action, a.status, a.opened_at AS "openedAt"
+           FROM alert_workflows w JOIN alerts a ON a.id = w.alert_id
+          WHERE w.workflow_id = $1 ORDER BY w.created_at, a.id`,
+        [id],
+      )
+    ).map((a) => ({ ...a, openedAt: a.openedAt.toISOString() }));
     const { uiUrl, namespace } = this.config.temporal;
     return {
       ...rows[0].progress,
