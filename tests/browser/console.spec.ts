@@ -336,7 +336,14 @@ describe('the ops console in chromium', () => {
 
     // Warn at four times the forecast instead of two: replayed beside the stored policies.
     await k.fill('4');
+    // The draft goes with the preview (over this short trace a k of 4 and of 2 may well decide alike, so the
+    // figures alone could not tell a draft previewed from the stored policies previewed).
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/alert-policies/preview'));
     await page.getByRole('button', { name: 'Preview' }).click();
+    expect((await sent).postDataJSON()).toEqual({
+      source: { scenario: 'demo-small-start' },
+      policies: { tiers: { A: { k: 4 } } },
+    });
     const figures = page.getByRole('group', { name: 'Mean warning lead (min)' });
     await figures.waitFor({ timeout: 60_000 });
     expect(await figures.textContent()).toMatch(/Stored: [\d,]+.*Draft: [\d,]+/);

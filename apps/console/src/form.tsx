@@ -33,7 +33,9 @@ export function Field(props: {
   );
 }
 
-export function useOptions(path: '/v1/skus' | '/v1/warehouses' | '/v1/channels'): Option[] {
+export function useOptions(
+  path: '/v1/skus' | '/v1/warehouses' | '/v1/channels' | '/v1/sale-events',
+): Option[] {
   const [items, setItems] = useState<Option[]>([]);
   useEffect(() => {
     ok<{ items: Option[] }>(client.GET(path, { params: { query: { limit: 500 } } }))
@@ -73,10 +75,12 @@ export function useSubmit<T = { workflowId: string }>() {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [message, setMessage] = useState<string | null>(null);
   const [result, setResult] = useState<T | null>(null);
+  const [busy, setBusy] = useState(false);
   const submit = async (send: () => Promise<T>) => {
     setErrors([]);
     setMessage(null);
     setResult(null);
+    setBusy(true);
     try {
       setResult(await send());
     } catch (err) {
@@ -84,9 +88,11 @@ export function useSubmit<T = { workflowId: string }>() {
         setErrors(err.errors);
         setMessage(err.message);
       } else setMessage(String(err));
+    } finally {
+      setBusy(false);
     }
   };
-  return { errors, message, result, submit };
+  return { errors, message, result, busy, submit };
 }
 
 /** A fresh key per form filled in: resending the same form (a retry, a double click) is answered once. */

@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
-import { ApiError, client, ok, type FieldError, type Me } from '../api';
+import { client, ok, type Me } from '../api';
+import { useOptions, useSubmit } from '../form';
 import { type LabelKey, useI18n } from '../i18n';
 
 type Tier = 'A' | 'B' | 'C';
@@ -97,74 +98,52 @@ export function Policies({ me }: { me: Me }) {
   const { t, num } = useI18n();
   const [view, setView] = useState<PolicyView | null>(null);
   const [edits, setEdits] = useState<Edits>({});
-  const [events, setEvents] = useState<{ code: string; name: string }[]>([]);
+  const events = useOptions('/v1/sale-events');
   const [sourceKind, setSourceKind] = useState<'scenario' | 'saleEvent'>('scenario');
   const [scenario, setScenario] = useState('demo-small');
   const [saleEvent, setSaleEvent] = useState('');
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [busy, setBusy] = useState<'preview' | 'save' | null>(null);
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const previewing = useSubmit<Preview>();
+  const saving = useSubmit<'saved'>();
   const canSave = me.role === 'admin' || me.role === 'ops';
 
   const load = () =>
     ok<PolicyView>(client.GET('/v1/alert-policies'))
       .then(setView)
       .catch(() => setView(null));
-  useEffect(() => {
-    void load();
-    ok<{ items: { code: string; name: string }[] }>(
-      client.GET('/v1/sale-events', { params: { query: { limit: 100 } } }),
-    )
-      .then((r) => setEvents(r.items))
-      .catch(() => setEvents([]));
-  }, []);
+  useEffect(() => void load(), []);
 
   const tiers = useMemo(() => (view ? draftTiers(view, edits) : {}), [view, edits]);
   const changed = Object.keys(tiers).length > 0;
-  const fail = (err: unknown, prefix = '') => {
-    if (err instanceof ApiError) {
-      setErrors(err.errors.map((e) => ({ ...e, field: e.field.replace(prefix, '') })));
-      setMessage({ ok: false, text: err.message });
-    } else setMessage({ ok: false, text: String(err) });
-  };
-
-  const runPreview = async (e: FormEvent) => {
+  const runPreview = (e: FormEvent) => {
     e.preventDefault();
-    setBusy('preview');
-    setErrors([]);
-    setMessage(null);
-    try {
-      const source = sourceKind === 'scenario' ? { scenario } : { saleEvent };
-      setPreview(
-        await ok<Preview>(
-          client.POST('/v1/alert-policies/preview', {
-            body: { source, ...(changed ? { policies: { tiers } } : {}) },
-          }),
-        ),
-      );
-    } catch (err) {
-      setPreview(null);
-      fail(err, 'policies.');
-    } finally {
-      setBusy(null);
-    }
+    const source = sourceKind === 'scenario' ? { scenario } : { saleEvent };
+    void previewing.submit(() =>
+      ok<Preview>(
+        client.POST('/v1/alert-policies/preview', {
+          body: { source, ...(changed ? { policies: { tiers } } : {}) },
+        }),
+      ),
+    );
   };
-  const save = async () => {
-    setBusy('save');
-    setErrors([]);
-    setMessage(null);
-    try {
+  const save = () =>
+    saving.submit(async () => {
       await ok(client.PUT('/v1/alert-policies', { body: { tiers } }));
       setEdits({});
-      setMessage({ ok: true, text: t('saved') });
       await load();
-    } catch (err) {
-      fail(err);
-    } finally {
-      setBusy(null);
-    }
-  };
+      return 'saved' as const;
+    });
+  const preview = previewing.result;
+  const busy = previewing.busy || saving.busy;
+  // The preview names a draft's fields under `policies.`; the form's inputs carry the PUT's names.
+  const errors = [
+    ...previewing.errors.map((e) => ({ ...e, field: e.field.replace(/^policies\./, '') })),
+    ...saving.errors,
+  ];
+  const message = saving.result
+    ? { ok: true, text: t('saved') }
+    : previewing.message || saving.message
+      ? { ok: false, text: (previewing.message ?? saving.message)! }
+      : null;
 
   if (!view) return <p>{t('loading')}</p>;
   const errorFor = (field: string) =>
@@ -253,11 +232,11 @@ export function Policies({ me }: { me: Me }) {
               ))}
             </select>
           )}
-          <button type="submit" disabled={busy !== null}>
-            {busy === 'preview' ? t('previewRunning') : t('runPreview')}
+          <button type="submit" disabled={busy}>
+            {previewing.busy ? t('previewRunning') : t('runPreview')}
           </button>
           {canSave && (
-            <button type="button" disabled={busy !== null || !changed} onClick={() => void save()}>
+            <button type="button" disabled={busy || !changed} onClick={() => void save()}>
               {t('savePolicies')}
             </button>
           )}

@@ -100,31 +100,23 @@ function KitBuildBar({ id }: { id: string }) {
 
 function KitBuilds({ me, skus, warehouses }: { me: Me; skus: Option[]; warehouses: Option[] }) {
   const { t, num } = useI18n();
-  const [events, setEvents] = useState<Option[]>([]);
+  const events = useOptions('/v1/sale-events');
   const [saleEvent, setSaleEvent] = useState('');
   const [kitSku, setKitSku] = useState('');
   const [warehouse, setWarehouse] = useState('');
   const [dueBy, setDueBy] = useState('');
-  const [suggestion, setSuggestion] = useState<Suggestion | null>(null);
   const ask = useSubmit<Suggestion>();
   const build = useSubmit();
   const builds = useWorkflows('kit_build', build.result);
   const canBuild = me.role === 'ops' || me.role === 'supply_manager';
-  useEffect(() => {
-    ok<{ items: Option[] }>(client.GET('/v1/sale-events', { params: { query: { limit: 100 } } }))
-      .then((r) => setEvents(r.items))
-      .catch(() => setEvents([]));
-  }, []);
+  const suggestion = ask.result;
   const suggest = (e: FormEvent) => {
     e.preventDefault();
-    setSuggestion(null);
-    void ask.submit(async () => {
-      const s = await ok<Suggestion>(
+    void ask.submit(() =>
+      ok<Suggestion>(
         client.GET('/v1/kit-builds/suggestion', { params: { query: { saleEvent, kitSku, warehouse } } }),
-      );
-      setSuggestion(s);
-      return s;
-    });
+      ),
+    );
   };
   return (
     <section className="card" aria-labelledby="kits-title">

@@ -10,6 +10,7 @@ import {
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { client, ok, openStream } from '../api';
+import { useOptions } from '../form';
 import { useI18n } from '../i18n';
 
 echarts.use([
@@ -187,7 +188,7 @@ function SkuChart({ sku, refreshKey }: { sku: string; refreshKey: string }) {
 
 export function WarRoom() {
   const { t, num, time } = useI18n();
-  const [events, setEvents] = useState<{ code: string; name: string }[]>([]);
+  const events = useOptions('/v1/sale-events');
   const [saleEvent, setSaleEvent] = useState('');
   const [kpis, setKpis] = useState<Kpis | null>(null);
   const [live, setLive] = useState(false);
@@ -195,11 +196,6 @@ export function WarRoom() {
   const [alerts, setAlerts] = useState<Alert[]>([]);
 
   useEffect(() => {
-    ok<{ items: { code: string; name: string }[] }>(
-      client.GET('/v1/sale-events', { params: { query: { limit: 100 } } }),
-    )
-      .then((r) => setEvents(r.items))
-      .catch(() => setEvents([]));
     // The hero SKUs (tier A) get a chart each.
     ok<{ items: { code: string; tier: string }[] }>(
       client.GET('/v1/skus', { params: { query: { limit: 500 } } }),
